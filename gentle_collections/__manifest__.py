@@ -1,0 +1,43 @@
+{
+    "name": "Gentle Collections",
+    "summary": "Get paid on time without straining customer relationships: "
+    "gentle multi-step follow-up, relationship scores, disputes and clear terms",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "license": "LGPL-3",
+    "author": "gentle_collections developers",
+    "website": "https://github.com/gentle-collections/gentle_collections",
+    "maintainers": ["gentle-collections"],
+    "development_status": "Alpha",
+    # account: invoices, receivable lines, payment terms (cash discounts).
+    # account_payment: pay-now links on the portal invoice page and statement.
+    # mail: templates, chatter, activities and the mail queue used to send.
+    # portal: customers open queries and see plans on their invoice pages.
+    # calendar: follow-up calls booked as calendar events.
+    # resource: working-hours calendars for contact windows and support SLAs.
+    # sms: an SMS action on follow-up levels.
+    "depends": [
+        "account",
+        "account_payment",
+        "mail",
+        "portal",
+        "calendar",
+        "resource",
+        "sms",
+    ],
+    "data": [
+        "security/gentle_collections_groups.xml",
+        "security/ir.model.access.csv",
+        "views/res_config_settings_views.xml",
+        "views/res_partner_views.xml",
+        "views/gentle_collections_menus.xml",
+    ],
+    "demo": [
+        "demo/res_users_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "gentle_collections/static/tests/tours/**/*",
+        ],
+    },
+}

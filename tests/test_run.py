@@ -1,0 +1,122 @@
+"""Tests of the test runner itself (tests/run): what it decides, on real inputs."""
+
+import importlib.machinery
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RUN = Path(__file__).resolve().parent / "run"
+
+
+def load_runner():
+    loader = importlib.machinery.SourceFileLoader("gentle_tests_run", str(RUN))
+    spec = importlib.util.spec_from_loader("gentle_tests_run", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+run = load_runner()
+
+
+def test_find_odoo_python_prefers_odoo_python_variable():
+    python, version = run.find_odoo_python(env={"ODOO_PYTHON": sys.executable})
+    assert python == sys.executable
+    assert version.startswith("18.0")
+
+
+def test_find_odoo_python_reports_what_to_install(tmp_path):
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    with pytest.raises(run.RunError) as err:
+        run.find_odoo_python(env={"ODOO_PYTHON": str(fake)})
+    message = str(err.value)
+    assert "Odoo 18.0 was not found" in message
+    assert str(fake) in message
+    assert "odoo-18.0" in message and "README.rst" in message
+
+
+def test_missing_odoo_stops_the_command_with_a_message(tmp_path):
+    env = dict(os.environ, ODOO_PYTHON=str(tmp_path / "nowhere" / "python"))
+    done = subprocess.run(
+        [sys.executable, str(RUN)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert "Odoo 18.0 was not found" in done.stderr
+
+
+def test_named_postgres_from_pg_variables():
+    params = run.named_postgres(env={"PGHOST": "db", "PGUSER": "odoo"})
+    assert params == {"host": "db", "port": "", "user": "odoo", "password": ""}
+
+
+def test_named_postgres_from_odoo_config(tmp_path):
+    rc = tmp_path / "odoo.conf"
+    rc.write_text(
+        "[options]\ndb_host = pg.local\ndb_port = 5433\ndb_user = bob\n"
+        "db_password = False\n"
+    )
+    params = run.named_postgres(env={"HOME": str(tmp_path), "ODOO_RC": str(rc)})
+    assert params == {"host": "pg.local", "port": "5433", "user": "bob", "password": ""}
+
+
+def test_nothing_named_means_a_throwaway_cluster(tmp_path):
+    assert run.named_postgres(env={"HOME": str(tmp_path)}) is None
+
+
+def test_unreachable_server_does_not_answer(tmp_path):
+    params = {"host": str(tmp_path), "port": "1", "user": "nobody", "password": ""}
+    assert run.postgres_answers(sys.executable, params) is False
+
+
+def test_check_log_flags_warnings_errors_criticals():
+    lines = [
+        "2026-11-23 10:00:00,000 123 INFO db odoo.modules.loading: loading",
+        "2026-11-23 10:00:00,000 123 WARNING db odoo.models: bad field",
+        "2026-11-23 10:00:00,000 123 ERROR db odoo.sql_db: boom",
+        "2026-11-23 10:00:00,000 123 CRITICAL db odoo.service: down",
+        "a traceback line mentioning WARNING without the log format",
+    ]
+    assert run.check_log(lines) == lines[1:4]
+    assert run.check_log(lines, allow=["bad field", "boom", "down"]) == []
+
+
+def test_odoo_report_counts_tests_and_skips():
+    lines = [
+        "2026-11-23 10:00:00,000 1 INFO db odoo.addons.x.tests.t: skipped "
+        "test_a (odoo.addons.x.tests.t.T.test_a) : no chrome",
+        "2026-11-23 10:00:01,000 1 INFO db odoo.tests.result: 0 failed, 1 error(s) "
+        "of 12 tests when loading database 'db'",
+    ]
+    assert run.odoo_test_report(lines) == (0, 1, 12, 1)
+    with pytest.raises(run.RunError):
+        run.odoo_test_report(lines[:1])
+
+
+def test_pytest_summary_is_the_last_summary_line():
+    lines = [
+        "== 3 passed in 1.00s ==",
+        "noise",
+        "===== 5 passed, 1 skipped in 2s =====",
+    ]
+    assert run.pytest_summary(lines) == "===== 5 passed, 1 skipped in 2s ====="
+    assert run.pytest_summary(["nothing here"]) is None
+
+
+def test_throwaway_cluster_starts_answers_and_is_removed(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    cluster = run.ThrowawayCluster(work)
+    params = cluster.start()
+    try:
+        assert run.postgres_answers(sys.executable, params)
+        if os.geteuid() == 0:
+            assert (work / "pg" / "data").stat().st_uid != 0
+    finally:
+        cluster.stop()
+    assert not run.postgres_answers(sys.executable, params)
