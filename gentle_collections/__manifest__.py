@@ -28,6 +28,12 @@
     "data": [
         "security/gentle_collections_groups.xml",
         "security/ir.model.access.csv",
+        "security/gentle_followup_security.xml",
+        "data/ir_cron_data.xml",
+        "data/mail_template_data.xml",
+        "data/gentle_followup_policy_data.xml",
+        "report/gentle_followup_letter_report.xml",
+        "views/gentle_followup_action_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
         "views/gentle_collections_menus.xml",

@@ -1,1 +1,12 @@
-from . import res_company, res_config_settings
+from . import gentle_followup_policy
+from . import gentle_followup_template
+from . import gentle_followup_level
+from . import gentle_followup_history
+from . import gentle_followup_action
+from . import gentle_followup_engine
+from . import account_move_line
+from . import account_move
+from . import mail_mail
+from . import res_company
+from . import res_config_settings
+from . import res_partner

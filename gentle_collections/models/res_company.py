@@ -19,12 +19,76 @@ class ResCompany(models.Model):
         help="Local time (in the customer's time zone) after which no reminder is "
         "sent until the next contact day, e.g. 17.0 for 17:00.",
     )
+    gentle_window_days = fields.Selection(
+        [
+            ("weekdays", "Monday to Friday"),
+            ("mon_sat", "Monday to Saturday"),
+            ("all", "Every day"),
+        ],
+        string="Contact Days",
+        default="weekdays",
+        required=True,
+        help="Days of the week (in the customer's time zone) on which reminders "
+        "may be sent.",
+    )
+    gentle_batch_size = fields.Integer(
+        string="Follow-up Batch Size",
+        default=200,
+        help="Customers handled per batch by the hourly follow-up; progress is "
+        "saved after each batch.",
+    )
+    gentle_policy_ids = fields.One2many("gentle.followup.policy", "company_id")
+    gentle_default_policy_id = fields.Many2one(
+        "gentle.followup.policy",
+        string="Default Follow-up Policy",
+        compute="_compute_gentle_default_policy_id",
+        store=True,
+    )
     gentle_go_live_date = fields.Date(
         string="Collections Go-Live Date",
         help="Receivables due before this date are never chased by the automatic "
         "follow-up: it avoids surprising customers with reminders about old "
         "invoices when collections are switched on.",
     )
+
+    @api.depends("gentle_policy_ids.is_default", "gentle_policy_ids.active")
+    def _compute_gentle_default_policy_id(self):
+        for company in self:
+            defaults = company.gentle_policy_ids.filtered(lambda p: p.is_default)
+            company.gentle_default_policy_id = defaults[:1]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies._gentle_create_default_policy()
+        return companies
+
+    def _gentle_create_default_policy(self):
+        """Give new companies a copy of the shipped default follow-up policy."""
+        model = self.env["gentle.followup.policy"].sudo()
+        shipped = self.env.ref(
+            "gentle_collections.gentle_followup_policy_default", raise_if_not_found=False
+        )
+        if not shipped:
+            return
+        for company in self:
+            copy = shipped.sudo().copy({"company_id": company.id, "is_default": False})
+            copy.name = shipped.name
+            if not model.search_count(
+                [("company_id", "=", company.id), ("is_default", "=", True)]
+            ):
+                copy.is_default = True
+
+    @api.constrains("gentle_batch_size")
+    def _check_gentle_batch_size(self):
+        for company in self:
+            if not 1 <= company.gentle_batch_size <= 10000:
+                raise ValidationError(
+                    self.env._(
+                        "The follow-up batch size must be between 1 and 10,000 "
+                        "customers."
+                    )
+                )
 
     @api.constrains("gentle_window_start", "gentle_window_end")
     def _check_gentle_window(self):

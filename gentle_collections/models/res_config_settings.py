@@ -12,6 +12,15 @@ class ResConfigSettings(models.TransientModel):
     gentle_window_end = fields.Float(
         related="company_id.gentle_window_end", readonly=False
     )
+    gentle_window_days = fields.Selection(
+        related="company_id.gentle_window_days", readonly=False
+    )
+    gentle_batch_size = fields.Integer(
+        related="company_id.gentle_batch_size", readonly=False
+    )
+    gentle_default_policy_id = fields.Many2one(
+        related="company_id.gentle_default_policy_id"
+    )
     gentle_go_live_date = fields.Date(
         related="company_id.gentle_go_live_date", readonly=False
     )

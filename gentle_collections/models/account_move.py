@@ -1,0 +1,127 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+
+class AccountMove(models.Model):
+    """Invoices show a summary of the follow-up of their receivable lines."""
+
+    _inherit = "account.move"
+
+    gentle_policy_id = fields.Many2one(
+        "gentle.followup.policy",
+        string="Follow-up Policy",
+        copy=False,
+        tracking=True,
+        domain="[('company_id', '=', company_id)]",
+        help="Follow this invoice with another policy than its customer's.",
+    )
+    gentle_hold_until = fields.Date(
+        string="Follow-up on Hold Until",
+        copy=False,
+        tracking=True,
+        help="No reminder is sent for this invoice up to and including this date; "
+        "follow-up then resumes at the next level, without jumping ahead.",
+    )
+    gentle_hold_note = fields.Char(
+        string="Hold Reason", copy=False, help="Why the follow-up is on hold."
+    )
+    gentle_history_ids = fields.One2many(
+        "gentle.followup.history", "move_id", string="Follow-up History"
+    )
+    gentle_last_level_id = fields.Many2one(
+        "gentle.followup.level",
+        string="Last Follow-up Level",
+        compute="_compute_gentle_summary",
+        store=True,
+    )
+    gentle_last_followup_date = fields.Date(
+        string="Last Follow-up", compute="_compute_gentle_summary", store=True
+    )
+    gentle_next_followup_date = fields.Date(
+        string="Next Follow-up",
+        compute="_compute_gentle_summary",
+        store=True,
+        index=True,
+        help="The earliest next follow-up date of the invoice's instalments.",
+    )
+    gentle_on_hold = fields.Boolean(
+        string="Follow-up on Hold",
+        compute="_compute_gentle_hold",
+        search="_search_gentle_on_hold",
+    )
+    gentle_hold_reason = fields.Char(
+        string="Follow-up Hold", compute="_compute_gentle_hold"
+    )
+
+    @api.depends(
+        "line_ids.gentle_last_level_id",
+        "line_ids.gentle_last_date",
+        "line_ids.gentle_next_date",
+    )
+    def _compute_gentle_summary(self):
+        for move in self:
+            lines = move.line_ids.filtered(lambda line: line.display_type == "payment_term")
+            reached = lines.filtered("gentle_last_level_id")
+            last = max(
+                reached, key=lambda line: (line.gentle_last_date, line.id), default=None
+            )
+            move.gentle_last_level_id = last.gentle_last_level_id if last else False
+            move.gentle_last_followup_date = last.gentle_last_date if last else False
+            dates = [d for d in lines.mapped("gentle_next_date") if d]
+            move.gentle_next_followup_date = min(dates) if dates else False
+
+    @api.depends(
+        "gentle_hold_until",
+        "gentle_hold_note",
+        "payment_state",
+        "commercial_partner_id.gentle_paused",
+    )
+    @api.depends_context("company")
+    def _compute_gentle_hold(self):
+        today = fields.Date.context_today(self)
+        for move in self:
+            reasons = move._gentle_hold_reasons(today)
+            move.gentle_on_hold = bool(reasons)
+            move.gentle_hold_reason = "; ".join(reasons) or False
+
+    def _gentle_hold_reasons(self, today):
+        """Why the follow-up of this invoice is on hold, in words (empty: it isn't).
+
+        Extend it together with ``gentle.followup.engine._gentle_hold_sql``.
+        """
+        self.ensure_one()
+        reasons = []
+        if self.payment_state == "blocked":
+            reasons.append(self.env._("Payment blocked"))
+        if self.commercial_partner_id.gentle_paused:
+            reasons.append(self.env._("Customer paused"))
+        if self.gentle_hold_until and self.gentle_hold_until >= today:
+            reason = self.env._(
+                "On hold until %(date)s", date=fields.Date.to_string(self.gentle_hold_until)
+            )
+            if self.gentle_hold_note:
+                reason = f"{reason} ({self.gentle_hold_note})"
+            reasons.append(reason)
+        return reasons
+
+    def _search_gentle_on_hold(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(operator)
+        held = operator == "=" and value or operator == "!=" and not value
+        engine = self.env["gentle.followup.engine"]
+        query = SQL(
+            """SELECT am.id FROM account_move am
+               JOIN res_partner rp ON rp.id = am.commercial_partner_id
+               WHERE %s""",
+            engine._gentle_hold_sql(fields.Date.context_today(self)),
+        )
+        return [("id", "in" if held else "not in", query)]
+
+    def action_gentle_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "gentle_collections.gentle_followup_action_action"
+        )
+        action["domain"] = [("move_ids", "in", self.ids)]
+        action["context"] = {}
+        return action

@@ -1,0 +1,132 @@
+from odoo import api, fields, models
+
+from ..tools.followup_rules import Level, Reached, next_step
+from .gentle_followup_policy import TONE_RANK
+
+# A receivable line is followed up while these hold (see _gentle_is_open).
+CLOSED_PAYMENT_STATES = ("paid", "in_payment", "reversed", "invoicing_legacy")
+CHASED_MOVE_TYPES = ("out_invoice", "out_receipt")
+
+
+class AccountMoveLine(models.Model):
+    """Receivable lines are the unit of follow-up: each instalment has its own."""
+
+    _inherit = "account.move.line"
+
+    gentle_history_ids = fields.One2many(
+        "gentle.followup.history", "move_line_id", string="Follow-up History"
+    )
+    gentle_policy_id = fields.Many2one(
+        "gentle.followup.policy",
+        string="Follow-up Policy",
+        compute="_compute_gentle_policy_id",
+        store=True,
+        help="Invoice override, else customer override, else the policy matching "
+        "the customer's grade, else the company default.",
+    )
+    gentle_last_level_id = fields.Many2one(
+        "gentle.followup.level",
+        string="Last Follow-up Level",
+        compute="_compute_gentle_followup",
+        store=True,
+    )
+    gentle_last_date = fields.Date(
+        string="Last Follow-up", compute="_compute_gentle_followup", store=True
+    )
+    gentle_next_level_id = fields.Many2one(
+        "gentle.followup.level",
+        string="Next Follow-up Level",
+        compute="_compute_gentle_followup",
+        store=True,
+    )
+    gentle_next_date = fields.Date(
+        string="Next Follow-up",
+        compute="_compute_gentle_followup",
+        store=True,
+        index=True,
+        help="When this instalment reaches its next follow-up level. A line first "
+        "seen late catches up to the level for its age at the next run.",
+    )
+
+    def _gentle_is_open(self):
+        """Whether this line is a customer receivable that may still be chased."""
+        self.ensure_one()
+        move = self.move_id
+        return bool(
+            self.display_type == "payment_term"
+            and self.parent_state == "posted"
+            and move.move_type in CHASED_MOVE_TYPES
+            and move.payment_state not in CLOSED_PAYMENT_STATES
+            and self.amount_residual > 0
+            and not self.reconciled
+            and self.date_maturity
+        )
+
+    @api.depends(
+        "display_type",
+        "company_id",
+        "move_id.gentle_policy_id",
+        "move_id.commercial_partner_id.gentle_policy_id",
+        "company_id.gentle_default_policy_id",
+    )
+    def _compute_gentle_policy_id(self):
+        receivables = self.filtered(lambda line: line.display_type == "payment_term")
+        (self - receivables).gentle_policy_id = False
+        matcher = self.env["gentle.followup.engine"]
+        for line in receivables:
+            move = line.move_id
+            partner = move.commercial_partner_id.with_company(line.company_id)
+            line.gentle_policy_id = (
+                move.gentle_policy_id
+                or partner.gentle_policy_id
+                or matcher._gentle_match_policy(partner, line.company_id)
+                or line.company_id.gentle_default_policy_id
+            )
+
+    @api.depends(
+        "display_type",
+        "parent_state",
+        "date_maturity",
+        "amount_residual",
+        "reconciled",
+        "move_id.move_type",
+        "move_id.payment_state",
+        "move_id.invoice_date",
+        "gentle_policy_id.level_ids.day_offset",
+        "gentle_policy_id.level_ids.active",
+        "gentle_history_ids.level_id",
+        "gentle_history_ids.date",
+    )
+    def _compute_gentle_followup(self):
+        for line in self:
+            last = max(
+                line.gentle_history_ids, key=lambda h: (h.day_offset, h.id), default=None
+            )
+            line.gentle_last_level_id = last.level_id if last else False
+            line.gentle_last_date = last.date if last else False
+            step = line._gentle_next_step() if line._gentle_is_open() else None
+            line.gentle_next_level_id = step.level.id if step else False
+            line.gentle_next_date = step.date if step else False
+
+    def _gentle_next_step(self, today=None):
+        """The next follow-up :class:`Step` of this line (catch-up when ``today``)."""
+        self.ensure_one()
+        policy = self.gentle_policy_id
+        if not policy:
+            return None
+        levels = [
+            Level(level.id, level.day_offset, TONE_RANK[level.tone])
+            for level in policy.level_ids
+            if level.active
+        ]
+        last = max(
+            self.gentle_history_ids, key=lambda h: (h.day_offset, h.id), default=None
+        )
+        return next_step(
+            levels,
+            self.date_maturity,
+            invoice_date=self.move_id.invoice_date,
+            last=Reached(last.day_offset, last.date) if last else None,
+            today=today,
+            cap_rank=TONE_RANK[policy.catch_up_max_tone],
+        )

@@ -1,0 +1,218 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .gentle_followup_policy import TONES
+
+CHANNELS = [
+    ("email", "Email"),
+    ("sms", "SMS"),
+    ("letter", "Printed Letter"),
+    ("call", "Call"),
+    ("activity", "Activity"),
+]
+STATES = [
+    ("awaiting_approval", "Awaiting Approval"),
+    ("queued", "Queued"),
+    ("sent", "Sent"),
+    ("failed", "Failed"),
+    ("skipped", "Skipped"),
+]
+# mail.notification statuses, read into the action's state.
+NOTIFICATION_STATE = {
+    "ready": "queued",
+    "process": "queued",
+    "pending": "queued",
+    "sent": "sent",
+    "bounce": "failed",
+    "exception": "failed",
+    "canceled": "failed",
+}
+
+
+class GentleFollowupAction(models.Model):
+    """What the follow-up did for one customer on one channel: the history users see."""
+
+    _name = "gentle.followup.action"
+    _description = "Follow-up Action"
+    _order = "create_date desc, id desc"
+
+    name = fields.Char(compute="_compute_name", store=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    policy_id = fields.Many2one("gentle.followup.policy", ondelete="set null")
+    level_id = fields.Many2one(
+        "gentle.followup.level",
+        string="Level",
+        ondelete="set null",
+        help="The firmest level reached among the invoices of this action.",
+    )
+    tone = fields.Selection(TONES)
+    channel = fields.Selection(CHANNELS, required=True)
+    state = fields.Selection(
+        STATES,
+        required=True,
+        default="queued",
+        index=True,
+        help="Queued: waiting in the outgoing mail queue. Sent: delivered to the "
+        "mail server (or the activity was scheduled). Failed: the send failed and "
+        "can be retried. Awaiting approval: a manager must approve it.",
+    )
+    date = fields.Date(required=True, default=fields.Date.context_today)
+    history_ids = fields.Many2many(
+        "gentle.followup.history",
+        "gentle_followup_action_history_rel",
+        "action_id",
+        "history_id",
+        string="Lines",
+    )
+    move_ids = fields.Many2many(
+        "account.move",
+        "gentle_followup_action_move_rel",
+        "action_id",
+        "move_id",
+        string="Invoices",
+    )
+    subject = fields.Char()
+    body_html = fields.Html(
+        string="Message", sanitize=False, help="Exactly what was (or will be) sent."
+    )
+    mail_message_id = fields.Many2one("mail.message", ondelete="set null", index=True)
+    activity_id = fields.Many2one("mail.activity", ondelete="set null")
+    responsible_id = fields.Many2one("res.users", string="Responsible")
+    error_message = fields.Text()
+    postponed_until = fields.Date(
+        help="An awaiting approval postponed until this date stays out of the queue."
+    )
+    amount_due = fields.Monetary(currency_field="currency_id")
+    currency_id = fields.Many2one(
+        "res.currency", related="company_id.currency_id", store=True
+    )
+
+    @api.depends("partner_id", "level_id", "channel")
+    def _compute_name(self):
+        labels = dict(CHANNELS)
+        for action in self:
+            action.name = " – ".join(
+                filter(
+                    None,
+                    [
+                        action.partner_id.display_name,
+                        action.level_id.name,
+                        labels.get(action.channel),
+                    ],
+                )
+            )
+
+    def _sync_mail_state(self):
+        """Read the delivery state of email actions from their notifications."""
+        emails = self.filtered(
+            lambda a: a.channel == "email"
+            and a.mail_message_id
+            and a.state in ("queued", "sent", "failed")
+        )
+        for action in emails:
+            statuses = set(
+                action.mail_message_id.notification_ids.mapped("notification_status")
+            )
+            if not statuses:
+                continue
+            states = {NOTIFICATION_STATE.get(s, "queued") for s in statuses}
+            failures = action.mail_message_id.notification_ids.filtered(
+                lambda n: n.notification_status in ("bounce", "exception", "canceled")
+            )
+            state = (
+                "failed"
+                if "failed" in states
+                else "queued"
+                if "queued" in states
+                else "sent"
+            )
+            values = {"state": state}
+            if failures:
+                values["error_message"] = "; ".join(
+                    filter(
+                        None,
+                        failures.mapped(
+                            lambda n: n.failure_reason or n.failure_type or ""
+                        ),
+                    )
+                )
+            if action.state != state or failures:
+                action.write(values)
+
+    def action_retry(self):
+        """Send failed emails again; their lines keep the level they reached."""
+        failed = self.filtered(lambda a: a.state == "failed")
+        if not failed:
+            raise UserError(
+                self.env._("Only failed actions can be retried: select failed sends.")
+            )
+        for action in failed:
+            if action.channel != "email" or not action.mail_message_id:
+                raise UserError(
+                    self.env._(
+                        "%(action)s cannot be retried automatically: handle it by "
+                        "hand, then mark the customer as followed up.",
+                        action=action.display_name,
+                    )
+                )
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [
+                    ("mail_message_id", "in", failed.mail_message_id.ids),
+                    ("state", "=", "exception"),
+                ]
+            )
+        )
+        mails.mark_outgoing()
+        failed.mail_message_id.notification_ids.filtered(
+            lambda n: n.notification_status in ("bounce", "exception", "canceled")
+        ).sudo().write({"notification_status": "ready", "failure_type": False})
+        failed.write({"state": "queued", "error_message": False})
+        return True
+
+    def action_approve(self):
+        """Send the queued message exactly as it was previewed."""
+        waiting = self._check_awaiting()
+        self.env["gentle.followup.engine"]._send_approved(waiting)
+        return True
+
+    def action_skip(self):
+        waiting = self._check_awaiting()
+        waiting.write({"state": "skipped"})
+        for action in waiting:
+            action.partner_id.message_post(
+                body=self.env._(
+                    "Follow-up %(level)s skipped by %(user)s.",
+                    level=action.level_id.display_name,
+                    user=self.env.user.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_postpone(self, days=7):
+        waiting = self._check_awaiting()
+        waiting.write(
+            {"postponed_until": fields.Date.add(fields.Date.context_today(self), days=days)}
+        )
+        return True
+
+    def _check_awaiting(self):
+        waiting = self.filtered(lambda a: a.state == "awaiting_approval")
+        if len(waiting) != len(self):
+            raise UserError(
+                self.env._(
+                    "Only actions awaiting approval can be approved, skipped or "
+                    "postponed: remove the others from your selection."
+                )
+            )
+        return waiting
+
+    def action_open_partner(self):
+        self.ensure_one()
+        return self.partner_id._get_records_action()

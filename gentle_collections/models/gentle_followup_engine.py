@@ -1,0 +1,669 @@
+import json
+import logging
+import time
+from collections import defaultdict
+import pytz
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .account_move_line import CHASED_MOVE_TYPES, CLOSED_PAYMENT_STATES
+from .gentle_followup_policy import TONE_RANK
+
+_logger = logging.getLogger(__name__)
+
+# A customer whose batch failed is left alone this long before the next attempt, so
+# a bad record cannot make the cron loop on it.
+FAILURE_COOLDOWN_MINUTES = 60
+WINDOW_LAST_DAY = {"weekdays": 5, "mon_sat": 6, "all": 7}
+
+
+class GentleFollowupEngine(models.AbstractModel):
+    """Decides who is due, and sends one message per customer per run.
+
+    Every decision is a small method that other modules extend: holds
+    (:meth:`_gentle_hold_sql`), policy matching (:meth:`_gentle_match_policy`), the
+    lines of a run (:meth:`_gentle_due_lines_sql`), the contact window
+    (:meth:`_gentle_window_sql`).
+    """
+
+    _name = "gentle.followup.engine"
+    _description = "Follow-up Engine"
+
+    # ------------------------------------------------------------------
+    # Hooks
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _gentle_hold_sql(self, date):
+        """SQL condition, true when an invoice must not be chased on ``date``.
+
+        Aliases: ``am`` is the invoice (account_move), ``rp`` its commercial
+        partner (res_partner). Later features (cases, promises, plans, hardship)
+        extend it with ``SQL("(%s OR ...)", super()._gentle_hold_sql(date))``.
+        Keep it in step with ``account.move._gentle_hold_reasons``.
+        """
+        company_key = str(self.env.company.id)
+        return SQL(
+            """(
+                am.payment_state = 'blocked'
+                OR COALESCE((rp.gentle_paused ->> %(key)s)::boolean, FALSE)
+                OR (am.gentle_hold_until IS NOT NULL AND am.gentle_hold_until >= %(date)s)
+            )""",
+            key=company_key,
+            date=date,
+        )
+
+    @api.model
+    def _gentle_match_policy(self, partner, company):
+        """The policy matching ``partner``'s relationship grade, if any.
+
+        The relationship score fills this in; without it no policy matches.
+
+        :rtype: gentle.followup.policy
+        """
+        return self.env["gentle.followup.policy"]
+
+    @api.model
+    def _gentle_due_lines_sql(self, company, date, partner_ids=None):
+        """SQL selecting the receivable lines due for follow-up on ``date``.
+
+        Columns: ``line_id``, ``partner_id`` (commercial). One query for any
+        number of lines; the stored, indexed next follow-up date does the work.
+        """
+        go_live = company.gentle_go_live_date
+        conditions = [
+            SQL("aml.company_id = %s", company.id),
+            SQL("aml.display_type = 'payment_term'"),
+            SQL("aml.parent_state = 'posted'"),
+            SQL("aml.gentle_next_date <= %s", date),
+            SQL("aml.amount_residual > 0"),
+            SQL("NOT aml.reconciled"),
+            SQL("am.move_type IN %s", CHASED_MOVE_TYPES),
+            SQL("am.payment_state NOT IN %s", CLOSED_PAYMENT_STATES),
+            SQL("NOT %s", self.with_company(company)._gentle_hold_sql(date)),
+        ]
+        if go_live:
+            conditions.append(SQL("aml.date_maturity >= %s", go_live))
+        if partner_ids is not None:
+            conditions.append(
+                SQL("am.commercial_partner_id = ANY(%s)", list(partner_ids))
+            )
+        return SQL(
+            """SELECT aml.id AS line_id, am.commercial_partner_id AS partner_id
+                 FROM account_move_line aml
+                 JOIN account_move am ON am.id = aml.move_id
+                 JOIN res_partner rp ON rp.id = am.commercial_partner_id
+                WHERE %s""",
+            SQL(" AND ").join(conditions),
+        )
+
+    @api.model
+    def _gentle_window_sql(self, company, now):
+        """SQL condition on ``rp`` (and ``tz``, the matching pg_timezone_names row):
+        true when the customer's local contact window is open at ``now`` (UTC).
+
+        Time zone: the customer's, else the company's working-hours calendar's,
+        else UTC.
+        """
+        fallback = company.resource_calendar_id.tz or "UTC"
+        if fallback not in pytz.all_timezones_set:
+            fallback = "UTC"
+        local = SQL(
+            "((%s::timestamp AT TIME ZONE 'UTC') AT TIME ZONE COALESCE(tz.name, %s))",
+            now,
+            fallback,
+        )
+        return SQL(
+            """(EXTRACT(HOUR FROM %(local)s) + EXTRACT(MINUTE FROM %(local)s) / 60.0
+                    >= %(start)s
+                AND EXTRACT(HOUR FROM %(local)s) + EXTRACT(MINUTE FROM %(local)s) / 60.0
+                    < %(end)s
+                AND EXTRACT(ISODOW FROM %(local)s) <= %(last_day)s)""",
+            local=local,
+            start=company.gentle_window_start,
+            end=company.gentle_window_end,
+            last_day=WINDOW_LAST_DAY[company.gentle_window_days],
+        )
+
+    # ------------------------------------------------------------------
+    # Selecting customers
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _gentle_due_partner_ids(self, company, now, partner_ids=None, window=True):
+        """Ids of the customers with lines due at ``now``, in a stable order."""
+        date = self._gentle_run_date(company, now)
+        conditions = [SQL("TRUE")]
+        if window:
+            conditions.append(self._gentle_window_sql(company, now))
+            cooldown = SQL(
+                "%s::timestamp - make_interval(mins => %s)",
+                now,
+                FAILURE_COOLDOWN_MINUTES,
+            )
+            conditions.append(
+                SQL(
+                    """(rp.gentle_followup_failed_at ->> %s IS NULL
+                        OR (rp.gentle_followup_failed_at ->> %s)::timestamp < %s)""",
+                    str(company.id),
+                    str(company.id),
+                    cooldown,
+                )
+            )
+        self.env["account.move.line"].flush_model()
+        self.env["account.move"].flush_model()
+        self.env["res.partner"].flush_model()
+        query = SQL(
+            """SELECT DISTINCT due.partner_id
+                 FROM (%s) due
+                 JOIN res_partner rp ON rp.id = due.partner_id
+                 LEFT JOIN pg_timezone_names tz ON tz.name = rp.tz
+                WHERE %s
+                ORDER BY due.partner_id""",
+            self._gentle_due_lines_sql(company, date, partner_ids),
+            SQL(" AND ").join(conditions),
+        )
+        return [row[0] for row in self.env.execute_query(query)]
+
+    @api.model
+    def _gentle_run_date(self, company, now):
+        """The follow-up date of a run at ``now``: the company's local date."""
+        tz = company.resource_calendar_id.tz or "UTC"
+        zone = pytz.timezone(tz if tz in pytz.all_timezones_set else "UTC")
+        return pytz.utc.localize(now).astimezone(zone).date()
+
+    @api.model
+    def _gentle_lock_partners(self, partner_ids):
+        """Lock customers for this transaction; those locked elsewhere are skipped.
+
+        The cron on several servers and "Follow up now" may race for the same
+        customer: the one that gets the row lock handles it, the others move on.
+        """
+        if not partner_ids:
+            return []
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT id FROM res_partner WHERE id = ANY(%s)
+                    ORDER BY id FOR UPDATE SKIP LOCKED""",
+                list(partner_ids),
+            )
+        )
+        return [row[0] for row in rows]
+
+    # ------------------------------------------------------------------
+    # Preparing communications
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _gentle_prepare(self, company, date, partner_ids):
+        """What the follow-up would do for these customers on ``date``, unsaved.
+
+        :returns: list of dicts, one per customer: ``partner``, ``steps`` (list of
+            ``(line, level)``), ``level`` (the firmest), ``policy``, ``tone``,
+            ``channels``, ``approval``, ``subject``, ``body``.
+        """
+        if not partner_ids:
+            return []
+        rows = self.env.execute_query(
+            self._gentle_due_lines_sql(company, date, partner_ids)
+        )
+        lines = self.env["account.move.line"].browse([row[0] for row in rows])
+        steps_by_partner = defaultdict(list)
+        for line in lines:
+            step = line._gentle_next_step(today=date)
+            if step and step.date <= date:
+                level = self.env["gentle.followup.level"].browse(step.level.id)
+                steps_by_partner[line.move_id.commercial_partner_id].append(
+                    (line, level)
+                )
+        communications = []
+        for partner, steps in steps_by_partner.items():
+            steps.sort(key=lambda s: (s[0].date_maturity, s[0].move_id.name or ""))
+            levels = self.env["gentle.followup.level"].union(*(s[1] for s in steps))
+            firmest = max(levels, key=lambda lv: (TONE_RANK[lv.tone], lv.day_offset))
+            communications.append(
+                {
+                    "partner": partner,
+                    "company": company,
+                    "date": date,
+                    "steps": steps,
+                    "level": firmest,
+                    "policy": firmest.policy_id,
+                    "tone": firmest.tone,
+                    "channels": levels._channels(),
+                    "approval": any(levels.mapped("requires_approval")),
+                }
+            )
+        self._gentle_render(communications)
+        return communications
+
+    @api.model
+    def _gentle_render(self, communications):
+        """Render subject and body of each communication, batched per template.
+
+        Each customer's message is rendered in the customer's language.
+        """
+        self._gentle_ensure_access_tokens(
+            self.env["account.move"].union(
+                *(line.move_id for c in communications for line, _lv in c["steps"])
+            )
+        )
+        by_template = defaultdict(list)
+        for communication in communications:
+            template = communication["policy"]._get_template(communication["tone"])
+            communication["template"] = template
+            communication["subject"] = communication["body"] = False
+            if template and "email" in communication["channels"]:
+                by_template[template].append(communication)
+        for template, group in by_template.items():
+            context = {
+                "gentle_company_name": group[0]["company"].name,
+                "gentle_followup_date": group[0]["date"],
+                "gentle_followup_lines": {
+                    c["partner"].id: [line.id for line, _lv in c["steps"]] for c in group
+                }
+            }
+            partner_ids = [c["partner"].id for c in group]
+            template = template.with_context(**context)
+            subjects = template._render_field("subject", partner_ids, compute_lang=True)
+            bodies = template._render_field("body_html", partner_ids, compute_lang=True)
+            for communication in group:
+                communication["subject"] = subjects[communication["partner"].id]
+                communication["body"] = bodies[communication["partner"].id]
+
+    @api.model
+    def _gentle_ensure_access_tokens(self, moves):
+        """Give invoices a portal access token in one query (links in reminders)."""
+        missing = moves.filtered(lambda m: not m.access_token)
+        if missing:
+            self.env.execute_query(
+                SQL(
+                    """UPDATE account_move SET access_token = gen_random_uuid()::text
+                        WHERE id = ANY(%s) AND access_token IS NULL""",
+                    missing.ids,
+                )
+            )
+            missing.invalidate_recordset(["access_token"])
+
+    # ------------------------------------------------------------------
+    # Executing
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _gentle_record_history(self, communications):
+        """Insert one history row per (line, level); keep only what we inserted.
+
+        The UNIQUE constraint makes a second insert of the same row a no-op, so a
+        concurrent run cannot act on the same line and level twice.
+        """
+        steps = [
+            (line, level, c)
+            for c in communications
+            for line, level in c["steps"]
+        ]
+        if not steps:
+            return communications
+        now = self.env.cr.now()
+        rows = self.env.execute_query(
+            SQL(
+                """INSERT INTO gentle_followup_history
+                       (move_line_id, move_id, partner_id, company_id, level_id,
+                        day_offset, date, create_uid, write_uid, create_date,
+                        write_date)
+                   SELECT line_id, move_id, partner_id, company_id, level_id,
+                          day_offset, run_date, %(uid)s, %(uid)s, %(now)s, %(now)s
+                     FROM unnest(%(lines)s::int[], %(moves)s::int[],
+                                 %(partners)s::int[], %(companies)s::int[],
+                                 %(levels)s::int[], %(offsets)s::int[],
+                                 %(dates)s::date[])
+                          AS t(line_id, move_id, partner_id, company_id, level_id,
+                               day_offset, run_date)
+                   ON CONFLICT ON CONSTRAINT gentle_followup_history_line_level_unique
+                   DO NOTHING
+                   RETURNING id, move_line_id, level_id""",
+                uid=self.env.uid,
+                now=now,
+                lines=[line.id for line, _lv, _c in steps],
+                moves=[line.move_id.id for line, _lv, _c in steps],
+                partners=[c["partner"].id for _l, _lv, c in steps],
+                companies=[c["company"].id for _l, _lv, c in steps],
+                levels=[level.id for _l, level, _c in steps],
+                offsets=[level.day_offset for _l, level, _c in steps],
+                dates=[c["date"] for _l, _lv, c in steps],
+            )
+        )
+        inserted = {(line_id, level_id): hist_id for hist_id, line_id, level_id in rows}
+        History = self.env["gentle.followup.history"]
+        kept = []
+        for communication in communications:
+            history_ids = [
+                inserted[(line.id, level.id)]
+                for line, level in communication["steps"]
+                if (line.id, level.id) in inserted
+            ]
+            if len(history_ids) != len(communication["steps"]):
+                # Another run got there first: never send what it already sent.
+                continue
+            communication["history"] = History.browse(history_ids)
+            kept.append(communication)
+        lines = self.env["account.move.line"].browse([line.id for line, _l, _c in steps])
+        lines.invalidate_recordset(["gentle_history_ids"])
+        self.env.add_to_compute(lines._fields["gentle_last_level_id"], lines)
+        self.env.add_to_compute(lines._fields["gentle_last_date"], lines)
+        self.env.add_to_compute(lines._fields["gentle_next_level_id"], lines)
+        self.env.add_to_compute(lines._fields["gentle_next_date"], lines)
+        return kept
+
+    @api.model
+    def _gentle_execute(self, communications):
+        """Record and carry out prepared communications; return the actions made."""
+        communications = self._gentle_record_history(communications)
+        Action = self.env["gentle.followup.action"]
+        if not communications:
+            return Action
+        vals_list = []
+        for communication in communications:
+            moves = communication["history"].move_id
+            amount = sum(line.amount_residual for line, _lv in communication["steps"])
+            for channel in communication["channels"]:
+                waiting = communication["approval"] and channel in ("email", "sms", "letter")
+                vals_list.append(
+                    {
+                        "partner_id": communication["partner"].id,
+                        "company_id": communication["company"].id,
+                        "policy_id": communication["policy"].id,
+                        "level_id": communication["level"].id,
+                        "tone": communication["tone"],
+                        "channel": channel,
+                        "state": "awaiting_approval" if waiting else "queued",
+                        "date": communication["date"],
+                        "history_ids": [(6, 0, communication["history"].ids)],
+                        "move_ids": [(6, 0, moves.ids)],
+                        "subject": communication["subject"],
+                        "body_html": communication["body"],
+                        "amount_due": amount,
+                        "responsible_id": self._gentle_responsible(communication).id,
+                    }
+                )
+        actions = Action.create(vals_list)
+        self._gentle_carry_out(actions.filtered(lambda a: a.state == "queued"))
+        self._gentle_log_on_invoices(actions)
+        return actions
+
+    @api.model
+    def _gentle_responsible(self, communication):
+        """Who handles calls and activities: the salesperson, else the run's user."""
+        moves = communication["history"].move_id
+        return (
+            moves.invoice_user_id[:1]
+            or communication["partner"].user_id
+            or self.env.user
+        )
+
+    @api.model
+    def _gentle_carry_out(self, actions):
+        """Send or schedule queued actions (email, SMS, letter, activities)."""
+        handlers = {
+            "email": self._gentle_send_email,
+            "sms": self._gentle_send_sms,
+            "letter": self._gentle_prepare_letter,
+            "call": self._gentle_schedule_call,
+            "activity": self._gentle_schedule_activity,
+        }
+        for action in actions:
+            handlers[action.channel](action)
+
+    @api.model
+    def _gentle_recipients(self, action):
+        """The invoice contacts with an email address, else the customer itself."""
+        contacts = action.move_ids.partner_id.filtered("email")
+        return contacts or action.partner_id
+
+    @api.model
+    def _gentle_send_email(self, action):
+        if not action.body_html:
+            action.write(
+                {
+                    "state": "failed",
+                    "error_message": self.env._(
+                        "The policy %(policy)s has no wording for the tone %(tone)s: "
+                        "add an email template to the policy, then retry.",
+                        policy=action.policy_id.display_name,
+                        tone=action.tone,
+                    ),
+                }
+            )
+            return
+        recipients = self._gentle_recipients(action)
+        message = action.partner_id.with_context(
+            mail_post_autofollow=False, mail_notify_force_send=False
+        ).message_post(
+            body=Markup(action.body_html),
+            subject=action.subject,
+            partner_ids=recipients.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            email_layout_xmlid="mail.mail_notification_light",
+        )
+        action.write({"mail_message_id": message.id, "state": "queued"})
+        action._sync_mail_state()
+
+    @api.model
+    def _gentle_send_sms(self, action):
+        text = self.env._(
+            "%(company)s: a friendly reminder that %(amount)s is due on your "
+            "account. Reply or call us if anything is unclear.",
+            company=action.company_id.name,
+            amount=action.currency_id.format(action.amount_due),
+        )
+        message = action.partner_id._message_sms(text, partner_ids=action.partner_id.ids)
+        action.write({"mail_message_id": message.id, "body_html": escape(text)})
+        action._sync_mail_state()
+
+    @api.model
+    def _gentle_prepare_letter(self, action):
+        report = self.env.ref("gentle_collections.gentle_followup_letter_report")
+        pdf, _fmt = self.env["ir.actions.report"]._render_qweb_pdf(
+            report, action.ids
+        )
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": f"{action.partner_id.display_name} - {action.subject or 'letter'}.pdf",
+                "raw": pdf,
+                "res_model": "res.partner",
+                "res_id": action.partner_id.id,
+                "mimetype": "application/pdf",
+            }
+        )
+        activity = action.partner_id.activity_schedule(
+            "mail.mail_activity_data_todo",
+            date_deadline=action.date,
+            summary=self.env._("Print and post the follow-up letter"),
+            note=self.env._(
+                "The letter is attached to the customer's chatter: %(name)s",
+                name=attachment.name,
+            ),
+            user_id=action.responsible_id.id,
+        )
+        action.write({"activity_id": activity.id, "state": "sent"})
+
+    @api.model
+    def _gentle_schedule_call(self, action):
+        moves = ", ".join(action.move_ids.mapped("name"))
+        activity = action.partner_id.activity_schedule(
+            "mail.mail_activity_data_call",
+            date_deadline=action.date,
+            summary=self.env._("Follow-up call: %(level)s", level=action.level_id.name),
+            note=self.env._(
+                "Call to talk about invoices %(moves)s (%(amount)s due). Ask whether "
+                "anything stands in the way of payment and offer help: a copy of the "
+                "invoice, a payment plan.",
+                moves=moves,
+                amount=action.currency_id.format(action.amount_due),
+            ),
+            user_id=action.responsible_id.id,
+        )
+        action.write({"activity_id": activity.id, "state": "sent"})
+
+    @api.model
+    def _gentle_schedule_activity(self, action):
+        levels = action.history_ids.level_id.filtered("create_activity")
+        level = levels[:1] or action.level_id
+        activity = action.partner_id.activity_schedule(
+            activity_type_id=level.activity_type_id.id,
+            date_deadline=action.date,
+            summary=level.name,
+            note=level.activity_note or "",
+            user_id=action.responsible_id.id,
+        )
+        action.write({"activity_id": activity.id, "state": "sent"})
+
+    @api.model
+    def _gentle_log_on_invoices(self, actions):
+        """One note per invoice, written in one batch, whatever the invoice count."""
+        labels = dict(actions._fields["channel"]._description_selection(self.env))
+        states = dict(actions._fields["state"]._description_selection(self.env))
+        notes = defaultdict(list)
+        for action in actions:
+            for history in action.history_ids:
+                notes[history.move_id.id].append(
+                    self.env._(
+                        "%(level)s: %(channel)s (%(state)s)",
+                        level=history.level_id.display_name,
+                        channel=labels[action.channel],
+                        state=states[action.state],
+                    )
+                )
+        if not notes:
+            return
+        bodies = {
+            move_id: Markup("<p>%s</p><ul>%s</ul>")
+            % (
+                self.env._("Follow-up"),
+                Markup().join(Markup("<li>%s</li>") % text for text in sorted(set(texts))),
+            )
+            for move_id, texts in notes.items()
+        }
+        self.env["account.move"].browse(list(bodies))._message_log_batch(bodies=bodies)
+
+    @api.model
+    def _send_approved(self, actions):
+        actions.write({"state": "queued", "postponed_until": False})
+        self._gentle_carry_out(actions)
+        for action in actions:
+            action.partner_id.message_post(
+                body=self.env._(
+                    "Follow-up %(level)s approved by %(user)s.",
+                    level=action.level_id.display_name,
+                    user=self.env.user.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    # ------------------------------------------------------------------
+    # Runs
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _gentle_run(self, company, now=None, partner_ids=None, window=True, limit=None):
+        """Follow up one batch of customers of ``company`` due at ``now``.
+
+        :param datetime now: naive UTC time of the run (default: now)
+        :param partner_ids: only these customers (default: all)
+        :param bool window: only customers whose contact window is open
+        :param int limit: at most this many customers (default: batch size)
+        :returns: dict with ``done``, ``remaining``, ``lines``, ``actions``,
+            ``partner_ids`` and ``seconds``
+        """
+        started = time.monotonic()
+        now = now or fields.Datetime.now()
+        company = company.with_company(company)
+        engine = self.with_company(company)
+        date = engine._gentle_run_date(company, now)
+        due = engine._gentle_due_partner_ids(company, now, partner_ids, window=window)
+        batch = due[: limit or company.gentle_batch_size]
+        locked = engine._gentle_lock_partners(batch)
+        communications = engine._gentle_prepare(company, date, locked)
+        actions = engine._gentle_execute(communications)
+        return {
+            "done": len(locked),
+            "remaining": len(due) - len(batch),
+            "lines": sum(len(c["steps"]) for c in communications),
+            "actions": actions,
+            "partner_ids": locked,
+            "seconds": time.monotonic() - started,
+        }
+
+    @api.model
+    def _cron_followup(self, now=None):
+        """Scheduled action: one batch per call, progress committed by ir.cron.
+
+        Each call takes the first company with customers due, handles one batch
+        of them inside a savepoint and reports progress; ``ir.cron`` commits and
+        calls again while work remains. A batch that fails is rolled back, its
+        customers are set aside for an hour and the error is logged, so the cron
+        neither loses work nor loops on it.
+        """
+        now = now or fields.Datetime.now()
+        companies = self.env["res.company"].search([("gentle_default_policy_id", "!=", False)])
+        for company in companies:
+            engine = self.with_company(company)
+            due = engine._gentle_due_partner_ids(company, now)
+            if not due:
+                continue
+            batch = due[: company.gentle_batch_size]
+            try:
+                with self.env.cr.savepoint():
+                    result = engine._gentle_run(company, now=now, partner_ids=batch)
+            except Exception:
+                _logger.exception(
+                    "Follow-up batch of %s customers of %s failed; they are retried "
+                    "in %s minutes",
+                    len(batch),
+                    company.name,
+                    FAILURE_COOLDOWN_MINUTES,
+                )
+                self.env.invalidate_all()
+                failed_at = {str(company.id): fields.Datetime.to_string(now)}
+                self.env.execute_query(
+                    SQL(
+                        """UPDATE res_partner
+                              SET gentle_followup_failed_at =
+                                  COALESCE(gentle_followup_failed_at, '{}'::jsonb)
+                                  || %s::jsonb
+                            WHERE id = ANY(%s)""",
+                        json.dumps(failed_at),
+                        batch,
+                    )
+                )
+                self.env["res.partner"].invalidate_model(["gentle_followup_failed_at"])
+                result = {
+                    "done": len(batch), "remaining": len(due) - len(batch),
+                    "lines": 0, "actions": self.env["gentle.followup.action"],
+                    "seconds": 0.0, "errors": len(batch),
+                }
+            remaining = result["remaining"] + sum(
+                len(self.with_company(c)._gentle_due_partner_ids(c, now))
+                for c in companies
+                if c.id > company.id
+            )
+            _logger.info(
+                "Follow-up %s: %s customers, %s invoice lines examined, %s actions, "
+                "%s errors, %.2f s; %s customers remaining",
+                company.name,
+                result["done"],
+                result["lines"],
+                len(result["actions"]),
+                result.get("errors", 0),
+                result["seconds"],
+                remaining,
+            )
+            self.env["ir.cron"]._notify_progress(
+                done=result["done"], remaining=remaining
+            )
+            return result
+        self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+        return None
+

@@ -1,0 +1,125 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+TONES = [
+    ("friendly", "Friendly"),
+    ("neutral", "Neutral"),
+    ("firm", "Firm"),
+    ("final", "Final"),
+]
+TONE_RANK = {tone: rank for rank, (tone, _label) in enumerate(TONES)}
+
+
+class GentleFollowupPolicy(models.Model):
+    """A ladder of follow-up levels, from a friendly nudge to a final notice."""
+
+    _name = "gentle.followup.policy"
+    _description = "Follow-up Policy"
+    _inherit = ["mail.thread"]
+    _order = "company_id, sequence, id"
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True, tracking=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        index=True,
+    )
+    is_default = fields.Boolean(
+        string="Default Policy",
+        tracking=True,
+        help="The policy used for customers and invoices that name no other policy "
+        "and match no grade-specific policy. Exactly one per company.",
+    )
+    level_ids = fields.One2many(
+        "gentle.followup.level", "policy_id", string="Levels", copy=True
+    )
+    template_ids = fields.One2many(
+        "gentle.followup.template",
+        "policy_id",
+        string="Wording",
+        copy=True,
+        help="The email template used for each tone. A message to a customer takes "
+        "the firmest tone among the invoices it lists.",
+    )
+    catch_up_max_tone = fields.Selection(
+        TONES,
+        string="Catch-up Limit",
+        default="neutral",
+        required=True,
+        help="An invoice seen for the first time when already late starts at the "
+        "level matching its age, but never at a firmer tone than this one.",
+    )
+    level_count = fields.Integer(compute="_compute_level_count")
+
+    _sql_constraints = [
+        (
+            "default_unique",
+            "EXCLUDE USING btree (company_id WITH =) WHERE (is_default AND active)",
+            "A company has exactly one default follow-up policy: unset the current "
+            "default before choosing another.",
+        ),
+    ]
+
+    @api.depends("level_ids")
+    def _compute_level_count(self):
+        for policy in self:
+            policy.level_count = len(policy.level_ids)
+
+    @api.constrains("is_default", "active", "level_ids")
+    def _check_default_has_levels(self):
+        for policy in self.filtered(lambda p: p.is_default and p.active):
+            if not policy.level_ids:
+                raise ValidationError(
+                    self.env._(
+                        "The default policy %(policy)s has no level: add at least "
+                        "one level before making it the default.",
+                        policy=policy.display_name,
+                    )
+                )
+            others = self.search_count(
+                [
+                    ("company_id", "=", policy.company_id.id),
+                    ("is_default", "=", True),
+                    ("id", "!=", policy.id),
+                ]
+            )
+            if others:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s already has a default follow-up policy: unset "
+                        "it before making %(policy)s the default.",
+                        company=policy.company_id.name,
+                        policy=policy.display_name,
+                    )
+                )
+
+    def _get_template(self, tone):
+        """Return the mail template for ``tone``, falling back to softer tones.
+
+        :param str tone: one of :data:`TONES`
+        :rtype: mail.template
+        """
+        self.ensure_one()
+        by_tone = {t.tone: t.mail_template_id for t in self.template_ids}
+        rank = TONE_RANK[tone]
+        for candidate, _label in reversed(TONES[: rank + 1]):
+            if by_tone.get(candidate):
+                return by_tone[candidate]
+        for candidate, _label in TONES[rank + 1 :]:
+            if by_tone.get(candidate):
+                return by_tone[candidate]
+        return self.env["mail.template"]
+
+    def action_view_levels(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Levels"),
+            "res_model": "gentle.followup.level",
+            "view_mode": "list,form",
+            "domain": [("policy_id", "=", self.id)],
+            "context": {"default_policy_id": self.id},
+        }

@@ -1,0 +1,211 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import SQL, format_amount, format_date
+
+from .account_move_line import CHASED_MOVE_TYPES, CLOSED_PAYMENT_STATES
+
+
+class ResPartner(models.Model):
+    """Customers carry their follow-up settings, history and work-queue status."""
+
+    _inherit = "res.partner"
+
+    gentle_policy_id = fields.Many2one(
+        "gentle.followup.policy",
+        string="Follow-up Policy",
+        company_dependent=True,
+        tracking=True,
+        help="Follow this customer with another policy than the one matching their "
+        "grade or the company default.",
+    )
+    gentle_paused = fields.Boolean(
+        string="Follow-up Paused",
+        company_dependent=True,
+        tracking=True,
+        help="No automatic reminder is sent to this customer while paused.",
+    )
+    gentle_followup_failed_at = fields.Datetime(
+        string="Last Follow-up Failure",
+        company_dependent=True,
+        copy=False,
+        help="Technical: a follow-up batch failed for this customer at this time; "
+        "the customer is retried at the next hourly run.",
+    )
+    gentle_action_ids = fields.One2many(
+        "gentle.followup.action", "partner_id", string="Follow-up Actions"
+    )
+    gentle_action_count = fields.Integer(compute="_compute_gentle_counts")
+    gentle_failed_count = fields.Integer(
+        string="Failed Sends", compute="_compute_gentle_counts"
+    )
+    gentle_amount_due = fields.Monetary(
+        string="Receivable Due",
+        compute="_compute_gentle_amounts",
+        currency_field="gentle_currency_id",
+        help="Open receivables of this customer in the current company.",
+    )
+    gentle_amount_overdue = fields.Monetary(
+        string="Overdue",
+        compute="_compute_gentle_amounts",
+        currency_field="gentle_currency_id",
+    )
+    gentle_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_gentle_amounts"
+    )
+    gentle_next_followup_date = fields.Date(
+        string="Next Follow-up", compute="_compute_gentle_amounts"
+    )
+    gentle_needs_action = fields.Boolean(
+        string="Follow-up Due",
+        compute="_compute_gentle_amounts",
+        search="_search_gentle_needs_action",
+        help="An open invoice of this customer, not on hold, has reached its next "
+        "follow-up date.",
+    )
+
+    def _compute_gentle_counts(self):
+        groups = self.env["gentle.followup.action"]._read_group(
+            [("partner_id", "in", self.ids)],
+            ["partner_id", "state"],
+            ["__count"],
+        )
+        total, failed = {}, {}
+        for partner, state, count in groups:
+            total[partner.id] = total.get(partner.id, 0) + count
+            if state == "failed":
+                failed[partner.id] = count
+        for partner in self:
+            partner.gentle_action_count = total.get(partner.id, 0)
+            partner.gentle_failed_count = failed.get(partner.id, 0)
+
+    @api.depends_context("company")
+    def _compute_gentle_amounts(self):
+        today = fields.Date.context_today(self)
+        company = self.env.company
+        domain = self._gentle_open_lines_domain() + [
+            ("partner_id", "in", self.ids),
+            ("company_id", "=", company.id),
+        ]
+        groups = self.env["account.move.line"]._read_group(
+            domain,
+            ["partner_id"],
+            ["amount_residual:sum", "gentle_next_date:min"],
+        )
+        overdue = dict(
+            self.env["account.move.line"]._read_group(
+                domain + [("date_maturity", "<", today)],
+                ["partner_id"],
+                ["amount_residual:sum"],
+            )
+        )
+        due = {partner: (amount, next_date) for partner, amount, next_date in groups}
+        needing = set(
+            self.search([("id", "in", self.ids), ("gentle_needs_action", "=", True)]).ids
+        )
+        for partner in self:
+            amount, next_date = due.get(partner, (0.0, False))
+            partner.gentle_amount_due = amount
+            partner.gentle_amount_overdue = overdue.get(partner, 0.0)
+            partner.gentle_currency_id = company.currency_id
+            partner.gentle_next_followup_date = next_date
+            partner.gentle_needs_action = partner.id in needing
+
+    @api.model
+    def _gentle_open_lines_domain(self):
+        return [
+            ("display_type", "=", "payment_term"),
+            ("parent_state", "=", "posted"),
+            ("move_id.move_type", "in", CHASED_MOVE_TYPES),
+            ("move_id.payment_state", "not in", CLOSED_PAYMENT_STATES),
+            ("amount_residual", ">", 0),
+            ("reconciled", "=", False),
+        ]
+
+    def _search_gentle_needs_action(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(operator)
+        wanted = operator == "=" and value or operator == "!=" and not value
+        engine = self.env["gentle.followup.engine"]
+        query = engine._gentle_due_lines_sql(
+            self.env.company, fields.Date.context_today(self)
+        )
+        partners = SQL("SELECT DISTINCT due.partner_id FROM (%s) due", query)
+        return [("id", "in" if wanted else "not in", partners)]
+
+    def _gentle_followup_lines(self):
+        """The receivable lines a follow-up message to this customer lists.
+
+        Mail templates call it: the engine puts the lines in the rendering context.
+        """
+        self.ensure_one()
+        line_ids = (self.env.context.get("gentle_followup_lines") or {}).get(self.id, [])
+        return self.env["account.move.line"].browse(line_ids)
+
+    def _gentle_followup_table(self):
+        """The invoices of a follow-up message as an HTML table, in the customer's
+        language, with a portal link to each invoice."""
+        self.ensure_one()
+        lines = self._gentle_followup_lines()
+        today = self.env.context.get("gentle_followup_date") or fields.Date.context_today(
+            self
+        )
+        env = self.env
+        rows = []
+        for line in lines:
+            move = line.move_id
+            days = (line.date_maturity - today).days
+            if days > 0:
+                status = env._("due in %(days)s days", days=days)
+            elif days == 0:
+                status = env._("due today")
+            else:
+                status = env._("%(days)s days overdue", days=-days)
+            url = move.get_base_url() + move.get_portal_url()
+            amount = line.amount_residual_currency or line.amount_residual
+            rows.append(
+                Markup(
+                    "<tr><td><a href='%s'>%s</a></td><td>%s</td>"
+                    "<td style='text-align:right'>%s</td><td>%s</td></tr>"
+                )
+                % (
+                    url,
+                    move.name,
+                    format_date(env, line.date_maturity),
+                    format_amount(env, amount, line.currency_id),
+                    status,
+                )
+            )
+        head = Markup(
+            "<table class='table table-sm' style='border-collapse:collapse' "
+            "cellpadding='4'><thead><tr><th>%s</th><th>%s</th>"
+            "<th style='text-align:right'>%s</th><th></th></tr></thead><tbody>"
+        ) % (env._("Invoice"), env._("Due date"), env._("Amount due"))
+        return head + Markup("").join(rows) + Markup("</tbody></table>")
+
+    def action_gentle_followup_now(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Follow up now"),
+            "res_model": "gentle.followup.send",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_ids": [(6, 0, self.commercial_partner_id.ids)],
+            },
+        }
+
+    def action_gentle_pause(self):
+        self.commercial_partner_id.gentle_paused = True
+
+    def action_gentle_resume(self):
+        self.commercial_partner_id.gentle_paused = False
+
+    def action_gentle_actions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "gentle_collections.gentle_followup_action_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {}
+        return action
