@@ -109,6 +109,8 @@ class AccountMove(models.Model):
             raise NotImplementedError(operator)
         held = operator == "=" and value or operator == "!=" and not value
         engine = self.env["gentle.followup.engine"]
+        self.env["account.move"].flush_model()
+        self.env["res.partner"].flush_model()
         query = SQL(
             """SELECT am.id FROM account_move am
                JOIN res_partner rp ON rp.id = am.commercial_partner_id

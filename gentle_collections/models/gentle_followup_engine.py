@@ -597,6 +597,30 @@ class GentleFollowupEngine(models.AbstractModel):
         }
 
     @api.model
+    def _gentle_demo_run(self):
+        """Demo data: run the follow-up once, as if a collector pressed the button,
+        and show what a failed send looks like on one customer."""
+        company = self.env.company
+        result = self._gentle_run(company, window=False, limit=1000)
+        emails = result["actions"].filtered(
+            lambda a: a.channel == "email" and a.mail_message_id
+        )
+        failing = emails.filtered(
+            lambda a: (a.partner_id.email or "").endswith(".invalid")
+        ) or emails[:1]
+        for action in failing[:1]:
+            mails = self.env["mail.mail"].sudo().search(
+                [("mail_message_id", "=", action.mail_message_id.id)]
+            )
+            mails._postprocess_sent_message(
+                success_pids=[],
+                failure_reason="550 5.1.1 Recipient address rejected (demo)",
+                failure_type="mail_email_invalid",
+            )
+            mails.write({"state": "exception"})
+        return result
+
+    @api.model
     def _cron_followup(self, now=None):
         """Scheduled action: one batch per call, progress committed by ir.cron.
 

@@ -127,6 +127,8 @@ class ResPartner(models.Model):
             raise NotImplementedError(operator)
         wanted = operator == "=" and value or operator == "!=" and not value
         engine = self.env["gentle.followup.engine"]
+        for model in ("account.move.line", "account.move", "res.partner"):
+            self.env[model].flush_model()
         query = engine._gentle_due_lines_sql(
             self.env.company, fields.Date.context_today(self)
         )
