@@ -29,6 +29,7 @@
         "security/gentle_collections_groups.xml",
         "security/ir.model.access.csv",
         "security/gentle_followup_security.xml",
+        "data/gentle_grade_data.xml",
         "data/ir_cron_data.xml",
         "data/mail_template_data.xml",
         "data/gentle_followup_policy_data.xml",

@@ -1,12 +1,18 @@
-from . import gentle_followup_policy
-from . import gentle_followup_template
-from . import gentle_followup_level
-from . import gentle_followup_history
-from . import gentle_followup_action
-from . import gentle_followup_engine
-from . import account_move_line
-from . import account_move
-from . import mail_mail
-from . import res_company
-from . import res_config_settings
-from . import res_partner
+from . import (
+    account_move,
+    account_move_line,
+    account_partial_reconcile,
+    gentle_followup_action,
+    gentle_followup_engine,
+    gentle_followup_history,
+    gentle_followup_level,
+    gentle_followup_policy,
+    gentle_followup_template,
+    gentle_grade,
+    gentle_score_engine,
+    gentle_score_snapshot,
+    mail_mail,
+    res_company,
+    res_config_settings,
+    res_partner,
+)

@@ -60,7 +60,9 @@ class AccountMove(models.Model):
     )
     def _compute_gentle_summary(self):
         for move in self:
-            lines = move.line_ids.filtered(lambda line: line.display_type == "payment_term")
+            lines = move.line_ids.filtered(
+                lambda line: line.display_type == "payment_term"
+            )
             reached = lines.filtered("gentle_last_level_id")
             last = max(
                 reached, key=lambda line: (line.gentle_last_date, line.id), default=None
@@ -97,7 +99,8 @@ class AccountMove(models.Model):
             reasons.append(self.env._("Customer paused"))
         if self.gentle_hold_until and self.gentle_hold_until >= today:
             reason = self.env._(
-                "On hold until %(date)s", date=fields.Date.to_string(self.gentle_hold_until)
+                "On hold until %(date)s",
+                date=fields.Date.to_string(self.gentle_hold_until),
             )
             if self.gentle_hold_note:
                 reason = f"{reason} ({self.gentle_hold_note})"

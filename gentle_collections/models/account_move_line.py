@@ -67,6 +67,7 @@ class AccountMoveLine(models.Model):
         "company_id",
         "move_id.gentle_policy_id",
         "move_id.commercial_partner_id.gentle_policy_id",
+        "move_id.commercial_partner_id.gentle_grade",
         "company_id.gentle_default_policy_id",
     )
     def _compute_gentle_policy_id(self):
@@ -100,7 +101,9 @@ class AccountMoveLine(models.Model):
     def _compute_gentle_followup(self):
         for line in self:
             last = max(
-                line.gentle_history_ids, key=lambda h: (h.day_offset, h.id), default=None
+                line.gentle_history_ids,
+                key=lambda h: (h.day_offset, h.id),
+                default=None,
             )
             line.gentle_last_level_id = last.level_id if last else False
             line.gentle_last_date = last.date if last else False
@@ -130,3 +133,18 @@ class AccountMoveLine(models.Model):
             today=today,
             cap_rank=TONE_RANK[policy.catch_up_max_tone],
         )
+
+    def _gentle_refresh_customer_scores(self):
+        """Recompute the score of the customers of these receivable lines only."""
+        receivables = self.filtered(
+            lambda line: (
+                line.display_type == "payment_term"
+                and line.move_id.move_type in CHASED_MOVE_TYPES
+            )
+        )
+        engine = self.env["gentle.score.engine"].sudo()
+        by_company = receivables.grouped("company_id")
+        for company, lines in by_company.items():
+            engine.with_company(company)._gentle_recompute(
+                company, partner_ids=lines.move_id.commercial_partner_id.ids
+            )

@@ -108,9 +108,11 @@ class GentleFollowupAction(models.Model):
     def _sync_mail_state(self):
         """Read the delivery state of email actions from their notifications."""
         emails = self.filtered(
-            lambda a: a.channel == "email"
-            and a.mail_message_id
-            and a.state in ("queued", "sent", "failed")
+            lambda a: (
+                a.channel == "email"
+                and a.mail_message_id
+                and a.state in ("queued", "sent", "failed")
+            )
         )
         for action in emails:
             statuses = set(
@@ -198,7 +200,11 @@ class GentleFollowupAction(models.Model):
     def action_postpone(self, days=7):
         waiting = self._check_awaiting()
         waiting.write(
-            {"postponed_until": fields.Date.add(fields.Date.context_today(self), days=days)}
+            {
+                "postponed_until": fields.Date.add(
+                    fields.Date.context_today(self), days=days
+                )
+            }
         )
         return True
 

@@ -2,10 +2,11 @@ import json
 import logging
 import time
 from collections import defaultdict
+
 import pytz
 from markupsafe import Markup, escape
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 from .account_move_line import CHASED_MOVE_TYPES, CLOSED_PAYMENT_STATES
@@ -49,7 +50,8 @@ class GentleFollowupEngine(models.AbstractModel):
             """(
                 am.payment_state = 'blocked'
                 OR COALESCE((rp.gentle_paused ->> %(key)s)::boolean, FALSE)
-                OR (am.gentle_hold_until IS NOT NULL AND am.gentle_hold_until >= %(date)s)
+                OR (am.gentle_hold_until IS NOT NULL
+                    AND am.gentle_hold_until >= %(date)s)
             )""",
             key=company_key,
             date=date,
@@ -59,11 +61,32 @@ class GentleFollowupEngine(models.AbstractModel):
     def _gentle_match_policy(self, partner, company):
         """The policy matching ``partner``'s relationship grade, if any.
 
-        The relationship score fills this in; without it no policy matches.
+        The first active policy of the company (by sequence) whose grades include
+        the customer's grade in that company.
 
         :rtype: gentle.followup.policy
         """
-        return self.env["gentle.followup.policy"]
+        grade = partner.with_company(company).gentle_grade
+        if not grade:
+            return self.env["gentle.followup.policy"]
+        policies = self._gentle_graded_policies(company.id)
+        return self.env["gentle.followup.policy"].browse(policies.get(grade, [])[:1])
+
+    @api.model
+    @tools.ormcache("company_id")
+    def _gentle_graded_policies(self, company_id):
+        """``{grade: [policy ids by sequence]}`` of a company, cached: policies
+        clear the cache when they change, so resolving lines costs no query."""
+        result = defaultdict(list)
+        policies = (
+            self.env["gentle.followup.policy"]
+            .sudo()
+            .search([("company_id", "=", company_id), ("grade_ids", "!=", False)])
+        )
+        for policy in policies:
+            for code in policy.grade_ids.mapped("code"):
+                result[code].append(policy.id)
+        return dict(result)
 
     @api.model
     def _gentle_due_lines_sql(self, company, date, partner_ids=None):
@@ -262,8 +285,9 @@ class GentleFollowupEngine(models.AbstractModel):
                 "gentle_company_name": group[0]["company"].name,
                 "gentle_followup_date": group[0]["date"],
                 "gentle_followup_lines": {
-                    c["partner"].id: [line.id for line, _lv in c["steps"]] for c in group
-                }
+                    c["partner"].id: [line.id for line, _lv in c["steps"]]
+                    for c in group
+                },
             }
             partner_ids = [c["partner"].id for c in group]
             template = template.with_context(**context)
@@ -298,11 +322,7 @@ class GentleFollowupEngine(models.AbstractModel):
         The UNIQUE constraint makes a second insert of the same row a no-op, so a
         concurrent run cannot act on the same line and level twice.
         """
-        steps = [
-            (line, level, c)
-            for c in communications
-            for line, level in c["steps"]
-        ]
+        steps = [(line, level, c) for c in communications for line, level in c["steps"]]
         if not steps:
             return communications
         now = self.env.cr.now()
@@ -348,7 +368,9 @@ class GentleFollowupEngine(models.AbstractModel):
                 continue
             communication["history"] = History.browse(history_ids)
             kept.append(communication)
-        lines = self.env["account.move.line"].browse([line.id for line, _l, _c in steps])
+        lines = self.env["account.move.line"].browse(
+            [line.id for line, _l, _c in steps]
+        )
         lines.invalidate_recordset(["gentle_history_ids"])
         self.env.add_to_compute(lines._fields["gentle_last_level_id"], lines)
         self.env.add_to_compute(lines._fields["gentle_last_date"], lines)
@@ -368,7 +390,11 @@ class GentleFollowupEngine(models.AbstractModel):
             moves = communication["history"].move_id
             amount = sum(line.amount_residual for line, _lv in communication["steps"])
             for channel in communication["channels"]:
-                waiting = communication["approval"] and channel in ("email", "sms", "letter")
+                waiting = communication["approval"] and channel in (
+                    "email",
+                    "sms",
+                    "letter",
+                )
                 vals_list.append(
                     {
                         "partner_id": communication["partner"].id,
@@ -458,19 +484,22 @@ class GentleFollowupEngine(models.AbstractModel):
             company=action.company_id.name,
             amount=action.currency_id.format(action.amount_due),
         )
-        message = action.partner_id._message_sms(text, partner_ids=action.partner_id.ids)
+        message = action.partner_id._message_sms(
+            text, partner_ids=action.partner_id.ids
+        )
         action.write({"mail_message_id": message.id, "body_html": escape(text)})
         action._sync_mail_state()
 
     @api.model
     def _gentle_prepare_letter(self, action):
         report = self.env.ref("gentle_collections.gentle_followup_letter_report")
-        pdf, _fmt = self.env["ir.actions.report"]._render_qweb_pdf(
-            report, action.ids
-        )
+        pdf, _fmt = self.env["ir.actions.report"]._render_qweb_pdf(report, action.ids)
         attachment = self.env["ir.attachment"].create(
             {
-                "name": f"{action.partner_id.display_name} - {action.subject or 'letter'}.pdf",
+                "name": self.env._(
+                    "Follow-up letter - %(partner)s.pdf",
+                    partner=action.partner_id.display_name,
+                ),
                 "raw": pdf,
                 "res_model": "res.partner",
                 "res_id": action.partner_id.id,
@@ -542,7 +571,9 @@ class GentleFollowupEngine(models.AbstractModel):
             move_id: Markup("<p>%s</p><ul>%s</ul>")
             % (
                 self.env._("Follow-up"),
-                Markup().join(Markup("<li>%s</li>") % text for text in sorted(set(texts))),
+                Markup().join(
+                    Markup("<li>%s</li>") % text for text in sorted(set(texts))
+                ),
             )
             for move_id, texts in notes.items()
         }
@@ -605,12 +636,15 @@ class GentleFollowupEngine(models.AbstractModel):
         emails = result["actions"].filtered(
             lambda a: a.channel == "email" and a.mail_message_id
         )
-        failing = emails.filtered(
-            lambda a: (a.partner_id.email or "").endswith(".invalid")
-        ) or emails[:1]
+        failing = (
+            emails.filtered(lambda a: (a.partner_id.email or "").endswith(".invalid"))
+            or emails[:1]
+        )
         for action in failing[:1]:
-            mails = self.env["mail.mail"].sudo().search(
-                [("mail_message_id", "=", action.mail_message_id.id)]
+            mails = (
+                self.env["mail.mail"]
+                .sudo()
+                .search([("mail_message_id", "=", action.mail_message_id.id)])
             )
             mails._postprocess_sent_message(
                 success_pids=[],
@@ -631,7 +665,9 @@ class GentleFollowupEngine(models.AbstractModel):
         neither loses work nor loops on it.
         """
         now = now or fields.Datetime.now()
-        companies = self.env["res.company"].search([("gentle_default_policy_id", "!=", False)])
+        companies = self.env["res.company"].search(
+            [("gentle_default_policy_id", "!=", False)]
+        )
         for company in companies:
             engine = self.with_company(company)
             due = engine._gentle_due_partner_ids(company, now)
@@ -664,9 +700,12 @@ class GentleFollowupEngine(models.AbstractModel):
                 )
                 self.env["res.partner"].invalidate_model(["gentle_followup_failed_at"])
                 result = {
-                    "done": len(batch), "remaining": len(due) - len(batch),
-                    "lines": 0, "actions": self.env["gentle.followup.action"],
-                    "seconds": 0.0, "errors": len(batch),
+                    "done": len(batch),
+                    "remaining": len(due) - len(batch),
+                    "lines": 0,
+                    "actions": self.env["gentle.followup.action"],
+                    "seconds": 0.0,
+                    "errors": len(batch),
                 }
             remaining = result["remaining"] + sum(
                 len(self.with_company(c)._gentle_due_partner_ids(c, now))
@@ -690,4 +729,3 @@ class GentleFollowupEngine(models.AbstractModel):
             return result
         self.env["ir.cron"]._notify_progress(done=0, remaining=0)
         return None
-

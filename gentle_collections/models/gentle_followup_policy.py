@@ -44,6 +44,13 @@ class GentleFollowupPolicy(models.Model):
         help="The email template used for each tone. A message to a customer takes "
         "the firmest tone among the invoices it lists.",
     )
+    grade_ids = fields.Many2many(
+        "gentle.grade",
+        string="For Grades",
+        help="Customers of these relationship grades follow this policy, unless "
+        "they or their invoice name another one. Leave empty for a policy chosen "
+        "only by hand or as the company default.",
+    )
     catch_up_max_tone = fields.Selection(
         TONES,
         string="Catch-up Limit",
@@ -95,6 +102,23 @@ class GentleFollowupPolicy(models.Model):
                         policy=policy.display_name,
                     )
                 )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        policies = super().create(vals_list)
+        self.env.registry.clear_cache()
+        return policies
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"grade_ids", "active", "company_id", "sequence"} & set(vals):
+            self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result
 
     def _get_template(self, tone):
         """Return the mail template for ``tone``, falling back to softer tones.

@@ -44,6 +44,19 @@ class ResCompany(models.Model):
         compute="_compute_gentle_default_policy_id",
         store=True,
     )
+    gentle_score_min_paid = fields.Integer(
+        string="Paid Invoices Before Grading",
+        default=3,
+        help="Customers with fewer invoices paid in the last 12 months are graded "
+        "New with a neutral score of 50.",
+    )
+    gentle_grade_a_min = fields.Integer(string="Grade A from", default=85)
+    gentle_grade_b_min = fields.Integer(string="Grade B from", default=70)
+    gentle_grade_c_min = fields.Integer(
+        string="Grade C from",
+        default=50,
+        help="Scores below this threshold are graded D (at risk).",
+    )
     gentle_go_live_date = fields.Date(
         string="Collections Go-Live Date",
         help="Receivables due before this date are never chased by the automatic "
@@ -67,7 +80,8 @@ class ResCompany(models.Model):
         """Give new companies a copy of the shipped default follow-up policy."""
         model = self.env["gentle.followup.policy"].sudo()
         shipped = self.env.ref(
-            "gentle_collections.gentle_followup_policy_default", raise_if_not_found=False
+            "gentle_collections.gentle_followup_policy_default",
+            raise_if_not_found=False,
         )
         if not shipped:
             return
@@ -88,6 +102,32 @@ class ResCompany(models.Model):
                         "The follow-up batch size must be between 1 and 10,000 "
                         "customers."
                     )
+                )
+
+    @api.constrains(
+        "gentle_grade_a_min",
+        "gentle_grade_b_min",
+        "gentle_grade_c_min",
+        "gentle_score_min_paid",
+    )
+    def _check_gentle_grades(self):
+        for company in self:
+            if not (
+                100
+                >= company.gentle_grade_a_min
+                > company.gentle_grade_b_min
+                > company.gentle_grade_c_min
+                > 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Grade thresholds must decrease from A to C, between 1 and "
+                        "100 (e.g. A from 85, B from 70, C from 50)."
+                    )
+                )
+            if company.gentle_score_min_paid < 0:
+                raise ValidationError(
+                    self.env._("The number of paid invoices cannot be negative.")
                 )
 
     @api.constrains("gentle_window_start", "gentle_window_end")

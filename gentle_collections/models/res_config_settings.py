@@ -24,3 +24,15 @@ class ResConfigSettings(models.TransientModel):
     gentle_go_live_date = fields.Date(
         related="company_id.gentle_go_live_date", readonly=False
     )
+    gentle_score_min_paid = fields.Integer(
+        related="company_id.gentle_score_min_paid", readonly=False
+    )
+    gentle_grade_a_min = fields.Integer(
+        related="company_id.gentle_grade_a_min", readonly=False
+    )
+    gentle_grade_b_min = fields.Integer(
+        related="company_id.gentle_grade_b_min", readonly=False
+    )
+    gentle_grade_c_min = fields.Integer(
+        related="company_id.gentle_grade_c_min", readonly=False
+    )

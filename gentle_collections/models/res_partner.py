@@ -4,6 +4,23 @@ from odoo import api, fields, models
 from odoo.tools import SQL, format_amount, format_date
 
 from .account_move_line import CHASED_MOVE_TYPES, CLOSED_PAYMENT_STATES
+from .gentle_score_snapshot import GRADES
+
+
+def _sparkline(values, width=120, height=24):
+    """A tiny inline SVG line of scores (0-100), oldest first."""
+    if len(values) < 2:
+        return False
+    step = width / (len(values) - 1)
+    points = " ".join(
+        f"{round(i * step, 1)},{round(height - value / 100 * height, 1)}"
+        for i, value in enumerate(values)
+    )
+    return Markup(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="%s" height="%s" '
+        'class="o_gentle_sparkline"><polyline fill="none" stroke="#26847d" '
+        'stroke-width="2" points="%s"/></svg>'
+    ) % (width, height, points)
 
 
 class ResPartner(models.Model):
@@ -64,6 +81,151 @@ class ResPartner(models.Model):
         "follow-up date.",
     )
 
+    # -- relationship score (written set-based by gentle.score.engine) ---------
+    gentle_score = fields.Integer(
+        string="Relationship Score",
+        company_dependent=True,
+        readonly=True,
+        help="0 to 100, higher is better. Starts at 100 and loses: 1 point per "
+        "average day late on payments of the last 12 months (at most 40), up to 25 "
+        "points for the share of the amount not paid on time, 0.5 point per "
+        "amount-weighted day overdue today (at most 20), 5 per dispute (at most 15), "
+        "8 per broken promise (at most 16), 10 per broken payment plan (at most 20); "
+        "gains 2 per kept promise (at most 6) and 2 per year as a customer (at most "
+        "6). Customers with too few paid invoices get a neutral 50 and grade New.",
+    )
+    gentle_grade = fields.Selection(
+        GRADES,
+        string="Grade",
+        company_dependent=True,
+        readonly=True,
+        help="A excellent, B good, C watch, D at risk (thresholds in Accounting "
+        "settings); New: too little payment history to judge, never punished.",
+    )
+    gentle_is_new = fields.Boolean(
+        string="New Customer (Score)", company_dependent=True, readonly=True
+    )
+    gentle_paid_invoice_count = fields.Integer(
+        string="Invoices Paid (12 months)", company_dependent=True, readonly=True
+    )
+    gentle_avg_days_late = fields.Float(
+        string="Average Days Late",
+        company_dependent=True,
+        readonly=True,
+        help="Amount-weighted average days between due date and payment, over the "
+        "payments of the last 12 months (credit notes excluded).",
+    )
+    gentle_on_time_ratio = fields.Float(
+        string="Paid on Time",
+        company_dependent=True,
+        readonly=True,
+        help="Share of the amount paid in the last 12 months that was paid on or "
+        "before its due date.",
+    )
+    gentle_overdue_days = fields.Float(
+        string="Overdue Days (Weighted)",
+        company_dependent=True,
+        readonly=True,
+        help="Amount-weighted days overdue of what is open today.",
+    )
+    gentle_overdue_exposure = fields.Float(
+        string="Overdue Exposure", company_dependent=True, readonly=True
+    )
+    gentle_dispute_count = fields.Integer(
+        string="Disputes (12 months)", company_dependent=True, readonly=True
+    )
+    gentle_promises_kept = fields.Integer(
+        string="Promises Kept", company_dependent=True, readonly=True
+    )
+    gentle_promises_broken = fields.Integer(
+        string="Promises Broken", company_dependent=True, readonly=True
+    )
+    gentle_plans_broken = fields.Integer(
+        string="Plans Broken", company_dependent=True, readonly=True
+    )
+    gentle_tenure_days = fields.Integer(
+        string="Customer for (days)", company_dependent=True, readonly=True
+    )
+    gentle_volume = fields.Float(
+        string="Invoiced (12 months)", company_dependent=True, readonly=True
+    )
+    gentle_score_date = fields.Date(
+        string="Score Computed On", company_dependent=True, readonly=True
+    )
+    gentle_score_explanation = fields.Text(
+        string="Why this score", compute="_compute_gentle_score_explanation"
+    )
+    gentle_snapshot_ids = fields.One2many(
+        "gentle.score.snapshot", "partner_id", string="Score History"
+    )
+    gentle_score_trend = fields.Html(
+        string="Score Trend", compute="_compute_gentle_score_trend", sanitize=False
+    )
+
+    @api.depends_context("company")
+    def _compute_gentle_score_explanation(self):
+        for partner in self:
+            partner.gentle_score_explanation = partner._gentle_explain_score()
+
+    def _gentle_explain_score(self):
+        """The score in plain words, from its stored components."""
+        self.ensure_one()
+        env = self.env
+        if not self.gentle_score_date:
+            return env._("Not scored yet: scores are computed every night.")
+        if self.gentle_is_new:
+            return env._(
+                "Too little payment history to judge (%(count)s invoice(s) paid in "
+                "the last 12 months): a neutral score of 50 until there is more.",
+                count=self.gentle_paid_invoice_count,
+            )
+        parts = [
+            env._(
+                "Pays %(days)s days late on average, %(share)s %% of the amount on "
+                "time, over the last 12 months (%(count)s invoices paid).",
+                days=round(self.gentle_avg_days_late),
+                share=round(self.gentle_on_time_ratio * 100),
+                count=self.gentle_paid_invoice_count,
+            )
+        ]
+        if self.gentle_overdue_exposure:
+            parts.append(
+                env._(
+                    "%(amount)s overdue today (%(days)s days on average).",
+                    amount=env.company.currency_id.format(self.gentle_overdue_exposure),
+                    days=round(self.gentle_overdue_days),
+                )
+            )
+        for count, text in (
+            (self.gentle_dispute_count, env._("dispute(s)")),
+            (self.gentle_promises_broken, env._("broken promise(s)")),
+            (self.gentle_promises_kept, env._("kept promise(s)")),
+            (self.gentle_plans_broken, env._("broken payment plan(s)")),
+        ):
+            if count:
+                parts.append(f"{count} {text}.")
+        years = self.gentle_tenure_days // 365
+        if years:
+            parts.append(env._("Customer for %(years)s year(s).", years=years))
+        return " ".join(parts)
+
+    @api.depends("gentle_snapshot_ids.score")
+    @api.depends_context("company")
+    def _compute_gentle_score_trend(self):
+        company = self.env.company
+        for partner in self:
+            points = partner.gentle_snapshot_ids.filtered(
+                lambda s: s.company_id == company
+            ).sorted("month")[-12:]
+            partner.gentle_score_trend = _sparkline([s.score for s in points])
+
+    def action_gentle_recompute_score(self):
+        company = self.env.company
+        self.env["gentle.score.engine"]._gentle_recompute(
+            company, partner_ids=self.commercial_partner_id.ids
+        )
+        return True
+
     def _compute_gentle_counts(self):
         groups = self.env["gentle.followup.action"]._read_group(
             [("partner_id", "in", self.ids)],
@@ -101,7 +263,9 @@ class ResPartner(models.Model):
         )
         due = {partner: (amount, next_date) for partner, amount, next_date in groups}
         needing = set(
-            self.search([("id", "in", self.ids), ("gentle_needs_action", "=", True)]).ids
+            self.search(
+                [("id", "in", self.ids), ("gentle_needs_action", "=", True)]
+            ).ids
         )
         for partner in self:
             amount, next_date = due.get(partner, (0.0, False))
@@ -141,7 +305,9 @@ class ResPartner(models.Model):
         Mail templates call it: the engine puts the lines in the rendering context.
         """
         self.ensure_one()
-        line_ids = (self.env.context.get("gentle_followup_lines") or {}).get(self.id, [])
+        line_ids = (self.env.context.get("gentle_followup_lines") or {}).get(
+            self.id, []
+        )
         return self.env["account.move.line"].browse(line_ids)
 
     def _gentle_followup_table(self):
@@ -149,9 +315,9 @@ class ResPartner(models.Model):
         language, with a portal link to each invoice."""
         self.ensure_one()
         lines = self._gentle_followup_lines()
-        today = self.env.context.get("gentle_followup_date") or fields.Date.context_today(
-            self
-        )
+        today = self.env.context.get(
+            "gentle_followup_date"
+        ) or fields.Date.context_today(self)
         env = self.env
         rows = []
         for line in lines:

@@ -25,11 +25,14 @@ def eligible_levels(levels, date_maturity, invoice_date):
     return [
         level
         for level in ordered
-        if level.offset > 0 or date_maturity + timedelta(days=level.offset) > invoice_date
+        if level.offset > 0
+        or date_maturity + timedelta(days=level.offset) > invoice_date
     ]
 
 
-def next_step(levels, date_maturity, invoice_date=None, last=None, today=None, cap_rank=None):
+def next_step(
+    levels, date_maturity, invoice_date=None, last=None, today=None, cap_rank=None
+):
     """Return the next :class:`Step` of a receivable line, or ``None``.
 
     :param levels: the policy's active levels, as :class:`Level` tuples

@@ -125,7 +125,9 @@ class GentleFollowupSendLine(models.TransientModel):
     _name = "gentle.followup.send.line"
     _description = "Follow Up Now: Message"
 
-    wizard_id = fields.Many2one("gentle.followup.send", required=True, ondelete="cascade")
+    wizard_id = fields.Many2one(
+        "gentle.followup.send", required=True, ondelete="cascade"
+    )
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     level_id = fields.Many2one("gentle.followup.level", readonly=True)
     tone = fields.Selection(TONES, readonly=True)
