@@ -309,8 +309,12 @@ class GentleScoreEngine(models.AbstractModel):
     @api.model
     def _cron_score(self, date=None):
         """Nightly: recompute every customer of every company."""
-        groups = self.env["account.move"].sudo()._read_group(
-            [("move_type", "in", ("out_invoice", "out_receipt"))], ["company_id"]
+        groups = (
+            self.env["account.move"]
+            .sudo()
+            ._read_group(
+                [("move_type", "in", ("out_invoice", "out_receipt"))], ["company_id"]
+            )
         )
         for (company,) in groups:
             results = self.with_company(company)._gentle_recompute(company, date)
