@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 
 from ..tools.followup_rules import Level, Reached, next_step
@@ -93,6 +95,7 @@ class AccountMoveLine(models.Model):
         "move_id.move_type",
         "move_id.payment_state",
         "move_id.invoice_date",
+        "move_id.gentle_hold_until",
         "gentle_policy_id.level_ids.day_offset",
         "gentle_policy_id.level_ids.active",
         "gentle_history_ids.level_id",
@@ -109,7 +112,24 @@ class AccountMoveLine(models.Model):
             line.gentle_last_date = last.date if last else False
             step = line._gentle_next_step() if line._gentle_is_open() else None
             line.gentle_next_level_id = step.level.id if step else False
-            line.gentle_next_date = step.date if step else False
+            next_date = step.date if step else False
+            hold_until = line.move_id.gentle_hold_until
+            if next_date and hold_until and next_date <= hold_until:
+                # A manual hold postpones the next level to the day after it.
+                next_date = hold_until + timedelta(days=1)
+            line.gentle_next_date = next_date
+
+    def _gentle_refresh_policy(self):
+        """Resolve the policy of these lines again, and all that follows from it
+        (next level and date, the invoice summary).
+
+        For changes the ORM cannot see: a grade written in SQL, a policy that
+        starts or stops matching a grade. Marking the field to compute alone
+        would not refresh the fields that depend on it.
+        """
+        lines = self.filtered(lambda line: line.display_type == "payment_term")
+        self.env.add_to_compute(self._fields["gentle_policy_id"], lines)
+        lines.modified(["gentle_policy_id"])
 
     def _gentle_next_step(self, today=None):
         """The next follow-up :class:`Step` of this line (catch-up when ``today``)."""

@@ -3,6 +3,7 @@ import logging
 import time
 from collections import defaultdict
 
+import psycopg2.errors
 import pytz
 from markupsafe import Markup, escape
 
@@ -229,6 +230,8 @@ class GentleFollowupEngine(models.AbstractModel):
         """
         if not partner_ids:
             return []
+        for model in ("account.move.line", "account.move", "res.partner"):
+            self.env[model].flush_model()
         rows = self.env.execute_query(
             self._gentle_due_lines_sql(company, date, partner_ids)
         )
@@ -293,9 +296,15 @@ class GentleFollowupEngine(models.AbstractModel):
             template = template.with_context(**context)
             subjects = template._render_field("subject", partner_ids, compute_lang=True)
             bodies = template._render_field("body_html", partner_ids, compute_lang=True)
+            # Store the body as the chatter will: the preview, the action and
+            # the message sent are then the very same HTML.
+            Message = self.env["mail.message"]
+            body_field = Message._fields["body"]
             for communication in group:
                 communication["subject"] = subjects[communication["partner"].id]
-                communication["body"] = bodies[communication["partner"].id]
+                communication["body"] = body_field.convert_to_cache(
+                    bodies[communication["partner"].id], Message
+                )
 
     @api.model
     def _gentle_ensure_access_tokens(self, moves):
@@ -372,10 +381,12 @@ class GentleFollowupEngine(models.AbstractModel):
             [line.id for line, _l, _c in steps]
         )
         lines.invalidate_recordset(["gentle_history_ids"])
-        self.env.add_to_compute(lines._fields["gentle_last_level_id"], lines)
-        self.env.add_to_compute(lines._fields["gentle_last_date"], lines)
-        self.env.add_to_compute(lines._fields["gentle_next_level_id"], lines)
-        self.env.add_to_compute(lines._fields["gentle_next_date"], lines)
+        lines.move_id.invalidate_recordset(["gentle_history_ids"])
+        # The rows were inserted in SQL: tell the ORM, so that the lines' next
+        # step and their invoices' summary are recomputed.
+        History.browse([row[0] for row in rows]).modified(
+            ["move_line_id", "move_id", "level_id", "date", "day_offset"], create=True
+        )
         return kept
 
     @api.model
@@ -677,6 +688,24 @@ class GentleFollowupEngine(models.AbstractModel):
             try:
                 with self.env.cr.savepoint():
                     result = engine._gentle_run(company, now=now, partner_ids=batch)
+            except psycopg2.errors.SerializationFailure:
+                # Another server followed up these customers after this
+                # transaction began: the database refused to record them twice.
+                # Nothing to retry; the next call (a new transaction) sees them.
+                _logger.info(
+                    "Follow-up batch of %s customers of %s was handled by another "
+                    "worker at the same time; skipped",
+                    len(batch),
+                    company.name,
+                )
+                self.env.invalidate_all()
+                result = {
+                    "done": len(batch),
+                    "remaining": len(due) - len(batch),
+                    "lines": 0,
+                    "actions": self.env["gentle.followup.action"],
+                    "seconds": 0.0,
+                }
             except Exception:
                 _logger.exception(
                     "Follow-up batch of %s customers of %s failed; they are retried "
@@ -707,10 +736,15 @@ class GentleFollowupEngine(models.AbstractModel):
                     "seconds": 0.0,
                     "errors": len(batch),
                 }
-            remaining = result["remaining"] + sum(
-                len(self.with_company(c)._gentle_due_partner_ids(c, now))
-                for c in companies
-                if c.id > company.id
+            # The run saw only this batch: what is left is the rest of ``due``.
+            remaining = (
+                len(due)
+                - len(batch)
+                + sum(
+                    len(self.with_company(c)._gentle_due_partner_ids(c, now))
+                    for c in companies
+                    if c.id > company.id
+                )
             )
             _logger.info(
                 "Follow-up %s: %s customers, %s invoice lines examined, %s actions, "

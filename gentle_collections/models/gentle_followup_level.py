@@ -84,36 +84,73 @@ class GentleFollowupLevel(models.Model):
         ),
     ]
 
-    @api.constrains("day_offset")
-    def _check_day_offset(self):
-        for level in self:
-            if abs(level.day_offset) > MAX_OFFSET:
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._gentle_precheck_offsets(
+            [
+                (vals.get("policy_id"), vals.get("day_offset"), self)
+                for vals in vals_list
+            ]
+        )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "day_offset" in vals or "policy_id" in vals:
+            self._gentle_precheck_offsets(
+                [
+                    (
+                        vals.get("policy_id", level.policy_id.id),
+                        vals.get("day_offset", level.day_offset),
+                        level,
+                    )
+                    for level in self
+                ]
+            )
+        return super().write(vals)
+
+    def _gentle_precheck_offsets(self, planned):
+        """Refuse offsets out of range or shared by two levels of a policy before
+        the database does, so the user reads why and what to do.
+
+        :param planned: list of ``(policy_id, day_offset, level)`` to be saved
+        """
+        seen = {}
+        ignored = self.browse([level.id for _p, _o, level in planned if level.id])
+        for policy_id, offset, level in planned:
+            if offset is None or not policy_id:
+                continue
+            name = level.name if level.id else self.env._("The new level")
+            if abs(offset) > MAX_OFFSET:
                 raise ValidationError(
                     self.env._(
                         "Level %(level)s is %(days)s days from the due date: choose "
                         "a number of days between -365 and 365.",
-                        level=level.name,
-                        days=level.day_offset,
+                        level=name,
+                        days=offset,
                     )
                 )
-            twin = self.search(
-                [
-                    ("policy_id", "=", level.policy_id.id),
-                    ("day_offset", "=", level.day_offset),
-                    ("id", "!=", level.id),
-                ],
-                limit=1,
+            twin = (
+                seen.get((policy_id, offset))
+                or self.search(
+                    [
+                        ("policy_id", "=", policy_id),
+                        ("day_offset", "=", offset),
+                        ("id", "not in", ignored.ids),
+                    ],
+                    limit=1,
+                ).name
             )
             if twin:
                 raise ValidationError(
                     self.env._(
                         "Levels %(level)s and %(twin)s both fall %(days)s days from "
                         "the due date: give each level its own day.",
-                        level=level.name,
-                        twin=twin.name,
-                        days=level.day_offset,
+                        level=name,
+                        twin=twin,
+                        days=offset,
                     )
                 )
+            seen[(policy_id, offset)] = name
 
     @api.constrains(*ACTION_FIELDS, "activity_type_id")
     def _check_actions(self):

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 TONES = [
     ("friendly", "Friendly"),
@@ -86,39 +87,115 @@ class GentleFollowupPolicy(models.Model):
                         policy=policy.display_name,
                     )
                 )
-            others = self.search_count(
+
+    def _gentle_precheck_default(self, planned):
+        """Refuse a second default policy in a company before the database does.
+
+        :param planned: list of ``(company_id, name, policy)`` that will be active
+            defaults once saved
+        """
+        seen = set()
+        for company_id, name, _policy in planned:
+            others = self.with_context(active_test=True).search(
                 [
-                    ("company_id", "=", policy.company_id.id),
+                    ("company_id", "=", company_id),
                     ("is_default", "=", True),
-                    ("id", "!=", policy.id),
-                ]
+                    ("id", "not in", [p.id for _c, _n, p in planned if p.id]),
+                ],
+                limit=1,
             )
-            if others:
+            if others or company_id in seen:
+                company = self.env["res.company"].browse(company_id)
                 raise ValidationError(
                     self.env._(
                         "%(company)s already has a default follow-up policy: unset "
                         "it before making %(policy)s the default.",
-                        company=policy.company_id.name,
-                        policy=policy.display_name,
+                        company=company.name,
+                        policy=name,
                     )
                 )
+            seen.add(company_id)
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._gentle_precheck_default(
+            [
+                (
+                    vals.get("company_id") or self.env.company.id,
+                    vals.get("name"),
+                    self,
+                )
+                for vals in vals_list
+                if vals.get("is_default") and vals.get("active", True)
+            ]
+        )
         policies = super().create(vals_list)
         self.env.registry.clear_cache()
+        policies.filtered("grade_ids")._gentle_refresh_open_lines(
+            policies.filtered("grade_ids").company_id
+        )
         return policies
 
     def write(self, vals):
+        if {"is_default", "active", "company_id"} & set(vals):
+            self._gentle_precheck_default(
+                [
+                    (
+                        vals.get("company_id", policy.company_id.id),
+                        policy.display_name,
+                        policy,
+                    )
+                    for policy in self.with_context(active_test=False)
+                    if vals.get("is_default", policy.is_default)
+                    and vals.get("active", policy.active)
+                ]
+            )
+        companies = self.company_id
         result = super().write(vals)
         if {"grade_ids", "active", "company_id", "sequence"} & set(vals):
             self.env.registry.clear_cache()
+            self._gentle_refresh_open_lines(companies | self.company_id)
         return result
 
     def unlink(self):
+        companies = self.company_id
+        # Lines point at the policy and at its levels: let go of both first, or
+        # PostgreSQL trips over the two "set null" cascades of one row.
+        self.env["account.move.line"].flush_model(
+            ["gentle_policy_id", "gentle_next_level_id"]
+        )
+        self.env.execute_query(
+            SQL(
+                """UPDATE account_move_line
+                      SET gentle_policy_id = NULL, gentle_next_level_id = NULL
+                    WHERE gentle_policy_id = ANY(%s)
+                       OR gentle_next_level_id = ANY(%s)""",
+                self.ids,
+                self.level_ids.ids,
+            )
+        )
+        self.env["account.move.line"].invalidate_model(
+            ["gentle_policy_id", "gentle_next_level_id"]
+        )
         result = super().unlink()
         self.env.registry.clear_cache()
+        self._gentle_refresh_open_lines(companies)
         return result
+
+    def _gentle_refresh_open_lines(self, companies):
+        """Re-resolve the policy of the open receivable lines of ``companies``:
+        which policy matches a grade, or exists at all, has changed."""
+        if not companies:
+            return
+        lines = (
+            self.env["account.move.line"]
+            .sudo()
+            .search(
+                self.env["res.partner"]._gentle_open_lines_domain()
+                + [("company_id", "in", companies.ids)]
+            )
+        )
+        lines._gentle_refresh_policy()
 
     def _get_template(self, tone):
         """Return the mail template for ``tone``, falling back to softer tones.

@@ -9,10 +9,11 @@ class MailMail(models.Model):
     def _postprocess_sent_message(
         self, success_pids, failure_reason=False, failure_type=None
     ):
+        # Read the messages first: the parent method deletes auto-delete mails.
+        messages = self.mail_message_id
         result = super()._postprocess_sent_message(
             success_pids, failure_reason=failure_reason, failure_type=failure_type
         )
-        messages = self.mail_message_id
         if messages:
             actions = (
                 self.env["gentle.followup.action"]

@@ -1,0 +1,392 @@
+import logging
+from contextlib import contextmanager
+from datetime import date, datetime
+from unittest.mock import patch
+
+import psycopg2.errors
+from freezegun import freeze_time
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.sql_db import db_connect
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
+
+from .followup_common import RUN_NOW, GentleFollowupCommon
+
+# 11:00 in Brussels on a Tuesday; the invoices are due four days before, so each
+# line reaches the "first reminder" level (email only).
+NOW = datetime(2026, 11, 10, 10, 0)
+DUE = date(2026, 11, 6)
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupConcurrency(TransactionCase):
+    """Item 8: two servers at the same moment, and a run that fails half-way.
+
+    The fixtures are committed through real connections (a test transaction
+    cannot see another connection's work) and removed afterwards. Nothing is
+    written through the test's own cursor, so it holds no lock the real
+    connections could wait for.
+    """
+
+    CUSTOMERS = 5
+
+    def setUp(self):
+        super().setUp()
+        self.dbname = self.env.cr.dbname
+        self.company_id = self.env.ref("base.main_company").id
+        self.partner_ids = []
+        self.move_ids = []
+        self.addCleanup(self._remove_fixtures)
+        with self._real_env() as env:
+            partners = env["res.partner"].create(
+                [
+                    {
+                        "name": f"Gentle Concurrent {index}",
+                        "email": f"gentle.concurrent.{index}@example.com",
+                        "is_company": True,
+                    }
+                    for index in range(self.CUSTOMERS)
+                ]
+            )
+            moves = env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "invoice_date": date(2026, 10, 1),
+                        "invoice_date_due": DUE,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "name": "Work",
+                                    "quantity": 1,
+                                    "price_unit": 100.0 * (index + 1),
+                                    "tax_ids": [Command.clear()],
+                                }
+                            )
+                        ],
+                    }
+                    for partner in partners
+                    for index in range(2)
+                ]
+            )
+            self.partner_ids = partners.ids
+            self.move_ids = moves.ids
+            moves.action_post()
+
+    @contextmanager
+    def _real_env(self, commit=True):
+        """An environment on a connection of its own, committed on success."""
+        cr = db_connect(self.dbname).cursor()
+        try:
+            yield self._env(cr)
+            if commit:
+                cr.commit()
+        finally:
+            cr.close()
+
+    def _env(self, cr):
+        return api.Environment(
+            cr, SUPERUSER_ID, {"allowed_company_ids": [self.company_id]}
+        )
+
+    def _run(self, env, **kwargs):
+        company = env["res.company"].browse(self.company_id)
+        return env["gentle.followup.engine"]._gentle_run(
+            company, now=NOW, partner_ids=self.partner_ids, window=False, **kwargs
+        )
+
+    def _committed_state(self):
+        """(history rows, email actions) per customer, as committed."""
+        with self._real_env(commit=False) as env:
+            env.cr.execute(
+                """SELECT partner_id, move_line_id, level_id
+                     FROM gentle_followup_history WHERE partner_id = ANY(%s)""",
+                [self.partner_ids],
+            )
+            history = env.cr.fetchall()
+            env.cr.execute(
+                """SELECT partner_id, count(*) FROM gentle_followup_action
+                    WHERE partner_id = ANY(%s) AND channel = 'email'
+                    GROUP BY partner_id""",
+                [self.partner_ids],
+            )
+            emails = dict(env.cr.fetchall())
+        return history, emails
+
+    def _remove_fixtures(self):
+        if not self.partner_ids:
+            return
+        with self._real_env() as env:
+            cr = env.cr
+            params = {"partners": self.partner_ids, "moves": self.move_ids}
+            cr.execute(
+                """SELECT id FROM mail_message
+                    WHERE (model = 'res.partner' AND res_id = ANY(%(partners)s))
+                       OR (model = 'account.move' AND res_id = ANY(%(moves)s))""",
+                params,
+            )
+            params["messages"] = [row[0] for row in cr.fetchall()]
+            for query in (
+                """DELETE FROM gentle_followup_action
+                    WHERE partner_id = ANY(%(partners)s)""",
+                "DELETE FROM mail_mail WHERE mail_message_id = ANY(%(messages)s)",
+                "DELETE FROM mail_message WHERE id = ANY(%(messages)s)",
+                """DELETE FROM mail_activity
+                    WHERE res_model = 'res.partner' AND res_id = ANY(%(partners)s)""",
+                """DELETE FROM mail_followers
+                    WHERE (res_model = 'res.partner' AND res_id = ANY(%(partners)s))
+                       OR (res_model = 'account.move' AND res_id = ANY(%(moves)s))
+                       OR partner_id = ANY(%(partners)s)""",
+                "DELETE FROM account_move WHERE id = ANY(%(moves)s)",
+                "DELETE FROM res_partner WHERE id = ANY(%(partners)s)",
+            ):
+                cr.execute(query, params)
+
+    def test_two_runs_at_the_same_moment(self):
+        first_cr = db_connect(self.dbname).cursor()
+        second_cr = db_connect(self.dbname).cursor()
+        try:
+            first = self._run(self._env(first_cr))
+            # The second server runs while the first has not committed yet: the
+            # customers are locked, it skips them instead of sending twice.
+            second = self._run(self._env(second_cr))
+            self.assertEqual(first["done"], self.CUSTOMERS)
+            self.assertEqual(first["lines"], 2 * self.CUSTOMERS)
+            self.assertEqual(second["done"], 0)
+            self.assertFalse(second["actions"])
+            first_cr.commit()
+            second_cr.commit()
+        finally:
+            first_cr.close()
+            second_cr.close()
+        # A third run after the first committed finds nothing left to do.
+        with self._real_env() as env:
+            self.assertFalse(self._run(env)["done"])
+        history, emails = self._committed_state()
+        self.assertEqual(len(history), 2 * self.CUSTOMERS)
+        self.assertEqual(len(set(history)), len(history))
+        self.assertEqual(emails, dict.fromkeys(self.partner_ids, 1))
+
+    def test_second_run_started_before_first_committed(self):
+        """The second server took its snapshot before the first committed, and
+        gets the customers' locks after: it must still not send again."""
+        first_cr = db_connect(self.dbname).cursor()
+        second_cr = db_connect(self.dbname).cursor()
+        sent_twice = False
+        try:
+            second_env = self._env(second_cr)
+            company = second_env["res.company"].browse(self.company_id)
+            # The snapshot of the second transaction is taken here.
+            self.assertEqual(
+                len(
+                    second_env["gentle.followup.engine"]._gentle_due_partner_ids(
+                        company, NOW, self.partner_ids, window=False
+                    )
+                ),
+                self.CUSTOMERS,
+            )
+            self.assertEqual(self._run(self._env(first_cr))["done"], self.CUSTOMERS)
+            first_cr.commit()
+            try:
+                with mute_logger("odoo.sql_db"):
+                    second = self._run(second_env)
+                sent_twice = bool(second["actions"])
+                second_cr.commit()
+            except psycopg2.errors.SerializationFailure:
+                # The database refuses the second insert of the same rows.
+                second_cr.rollback()
+        finally:
+            first_cr.close()
+            second_cr.close()
+        self.assertFalse(sent_twice)
+        history, emails = self._committed_state()
+        self.assertEqual(len(history), 2 * self.CUSTOMERS)
+        self.assertEqual(emails, dict.fromkeys(self.partner_ids, 1))
+
+    def test_prepared_twice_sent_once(self):
+        """Both servers prepared the same customer before either recorded it: the
+        unique (line, level) rows let only the first act."""
+        with self._real_env() as env:
+            engine = env["gentle.followup.engine"]
+            company = env["res.company"].browse(self.company_id)
+            run_date = engine._gentle_run_date(company, NOW)
+            first = engine._gentle_prepare(company, run_date, self.partner_ids[:1])
+            second = engine._gentle_prepare(company, run_date, self.partner_ids[:1])
+            self.assertTrue(engine._gentle_execute(first))
+            self.assertFalse(engine._gentle_execute(second))
+        history, emails = self._committed_state()
+        self.assertEqual(len(history), 2)
+        self.assertEqual(emails, {self.partner_ids[0]: 1})
+
+    def test_failure_in_batch_keeps_earlier_batches(self):
+        with self._real_env(commit=False) as env:
+            Engine = type(env["gentle.followup.engine"])
+        original = Engine._gentle_send_email
+        failing_partners = set(self.partner_ids[2:4])
+
+        def send_or_fail(engine, action):
+            if action.partner_id.id in failing_partners:
+                raise ConnectionError("mail server down")
+            return original(engine, action)
+
+        # Batches of two customers, each committed like ir.cron does; batch 2
+        # fails, so batch 3 is never reached.
+        batches = []
+        with patch.object(Engine, "_gentle_send_email", send_or_fail):
+            for _batch in range(3):
+                cr = db_connect(self.dbname).cursor()
+                try:
+                    batches.append(self._run(self._env(cr), limit=2)["partner_ids"])
+                    cr.commit()
+                except ConnectionError:
+                    cr.rollback()
+                    break
+                finally:
+                    cr.close()
+        self.assertEqual(batches, [self.partner_ids[:2]])
+        history, emails = self._committed_state()
+        self.assertEqual({row[0] for row in history}, set(self.partner_ids[:2]))
+        self.assertEqual(emails, dict.fromkeys(self.partner_ids[:2], 1))
+        # The next run finishes the rest, without sending batch 1 again.
+        with self._real_env() as env:
+            result = self._run(env)
+            self.assertEqual(result["partner_ids"], self.partner_ids[2:])
+        history, emails = self._committed_state()
+        self.assertEqual(len(history), 2 * self.CUSTOMERS)
+        self.assertEqual(len(set(history)), len(history))
+        self.assertEqual(emails, dict.fromkeys(self.partner_ids, 1))
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupCron(GentleFollowupCommon):
+    """Item 9: the hourly cron works in batches, reports progress and logs a
+    summary; a failing batch is set aside, not looped on."""
+
+    LOGGER = "odoo.addons.gentle_collections.models.gentle_followup_engine"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Only this test's company takes part: other companies' defaults are
+        # switched off for the duration of the test.
+        cls.env["gentle.followup.policy"].sudo().search(
+            [("company_id", "!=", cls.company.id), ("is_default", "=", True)]
+        ).is_default = False
+        cls.company.gentle_batch_size = 2
+        cls.customers = cls.customer | cls.env["res.partner"].concat(
+            *(cls._gentle_customer(f"Cron Customer {i}") for i in range(2))
+        )
+        for customer in cls.customers:
+            cls._gentle_invoice(customer, date(2026, 10, 1), date(2026, 11, 7))
+        cls.cron = cls.env.ref("gentle_collections.ir_cron_followup").sudo()
+
+    def _cron(self, progress, now=RUN_NOW):
+        engine = self.env["gentle.followup.engine"].sudo()
+        return engine.with_context(ir_cron_progress_id=progress.id)._cron_followup(
+            now=now
+        )
+
+    def test_cron_definition(self):
+        self.assertTrue(self.cron.active)
+        self.assertEqual(
+            (self.cron.interval_number, self.cron.interval_type), (1, "hours")
+        )
+        self.assertEqual(self.cron.model_id.model, "gentle.followup.engine")
+
+    def test_cron_batches_and_progress(self):
+        _cron, progress = self.cron._add_progress()
+        with self.assertLogs(self.LOGGER, logging.INFO) as logs:
+            first = self._cron(progress)
+        self.assertEqual(first["done"], 2)
+        self.assertEqual((progress.done, progress.remaining), (2, 1))
+        summary = logs.output[-1]
+        self.assertIn(self.company.name, summary)
+        self.assertIn(
+            "2 customers, 2 invoice lines examined, 2 actions, 0 errors", summary
+        )
+        self.assertIn("1 customers remaining", summary)
+        _cron, progress = self.cron._add_progress()
+        second = self._cron(progress)
+        self.assertEqual((progress.done, progress.remaining), (1, 0))
+        self.assertEqual(
+            set(first["partner_ids"]) | set(second["partner_ids"]),
+            set(self.customers.ids),
+        )
+        _cron, progress = self.cron._add_progress()
+        self.assertIsNone(self._cron(progress))
+        self.assertEqual((progress.done, progress.remaining), (0, 0))
+        history = self._gentle_history(
+            self.env["account.move"].search([("partner_id", "in", self.customers.ids)])
+        )
+        self.assertEqual(len(history), 3)
+
+    def test_cron_failing_batch_is_set_aside(self):
+        Engine = type(self.env["gentle.followup.engine"])
+        _cron, progress = self.cron._add_progress()
+        with (
+            patch.object(
+                Engine, "_gentle_send_email", side_effect=ConnectionError("mail down")
+            ),
+            self.assertLogs(self.LOGGER, logging.INFO) as logs,
+        ):
+            result = self._cron(progress)
+        self.assertEqual(result["errors"], 2)
+        self.assertTrue(
+            any("failed" in line and "ERROR" in line for line in logs.output)
+        )
+        self.assertIn("0 actions, 2 errors", logs.output[-1])
+        failed = self.customers.sorted("id")[:2]
+        # Nothing of the failed batch was kept.
+        self.assertFalse(
+            self.env["gentle.followup.history"].search_count(
+                [("partner_id", "in", failed.ids)]
+            )
+        )
+        for customer in failed:
+            self.assertEqual(
+                customer.with_company(self.company).gentle_followup_failed_at, RUN_NOW
+            )
+        # The next call does not loop on them: it takes the third customer.
+        second = self._cron(progress)
+        self.assertEqual(second["partner_ids"], (self.customers - failed).ids)
+        self.assertIsNone(self._cron(progress))
+        # An hour later they are retried and followed up once.
+        later = datetime(2026, 11, 10, 11, 1)
+        third = self._cron(progress, now=later)
+        self.assertEqual(sorted(third["partner_ids"]), failed.ids)
+        self.assertEqual(
+            self.env["gentle.followup.history"].search_count(
+                [("partner_id", "in", self.customers.ids)]
+            ),
+            3,
+        )
+
+    def test_cron_batch_taken_by_another_worker(self):
+        """A serialization failure means another server recorded the same
+        lines first: skipped quietly, customers not set aside."""
+        Engine = type(self.env["gentle.followup.engine"])
+        _cron, progress = self.cron._add_progress()
+        with (
+            patch.object(
+                Engine,
+                "_gentle_run",
+                side_effect=psycopg2.errors.SerializationFailure("concurrent"),
+            ),
+            self.assertLogs(self.LOGGER, logging.INFO) as logs,
+        ):
+            result = self._cron(progress)
+        self.assertEqual(result["done"], 2)
+        self.assertNotIn("ERROR", "".join(logs.output))
+        self.assertIn("handled by another worker", logs.output[0])
+        self.assertEqual((progress.done, progress.remaining), (2, 1))
+        for customer in self.customers:
+            self.assertFalse(
+                customer.with_company(self.company).gentle_followup_failed_at
+            )
+
+    def test_cron_without_arguments_uses_now(self):
+        with freeze_time("2026-11-10 10:00:00"):
+            result = self.env["gentle.followup.engine"].sudo()._cron_followup()
+        self.assertEqual(result["done"], 2)

@@ -1,0 +1,367 @@
+from datetime import date, datetime
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .followup_common import RUN_DATE, RUN_NOW, GentleFollowupCommon
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupRun(GentleFollowupCommon):
+    """Items 5, 7 and 10: what a run sends, records and asks approval for."""
+
+    def _emails(self, actions):
+        return actions.filtered(lambda a: a.channel == "email")
+
+    def test_one_message_per_customer(self):
+        """Three invoices at different levels: one email in the firmest tone,
+        listing all of them; an invoice not yet due is not listed."""
+        pre_due = self._gentle_invoice(
+            self.customer, date(2026, 10, 20), date(2026, 11, 14), amount=100
+        )
+        late = self._gentle_invoice(
+            self.customer, date(2026, 10, 1), date(2026, 11, 7), amount=200
+        )
+        later = self._gentle_invoice(
+            self.customer, date(2026, 9, 1), date(2026, 10, 26), amount=300
+        )
+        not_yet = self._gentle_invoice(
+            self.customer, date(2026, 10, 20), date(2026, 12, 31), amount=400
+        )
+        other = self._gentle_customer("Bob Other")
+        other_move = self._gentle_invoice(
+            other, date(2026, 10, 1), date(2026, 11, 7), amount=500
+        )
+        result = self._gentle_run(partners=self.customer | other)
+        self.assertEqual(result["done"], 2)
+        self.assertEqual(result["lines"], 4)
+        self.assertEqual(
+            sorted(result["partner_ids"]), sorted((self.customer | other).ids)
+        )
+        emails = self._emails(result["actions"])
+        self.assertEqual(len(emails), 2)
+        mine = emails.filtered(lambda a: a.partner_id == self.customer)
+        self.assertEqual(mine.move_ids, pre_due | late | later)
+        # later is 15 days late: the neutral level is the firmest.
+        self.assertEqual(mine.level_id, self.levels[15])
+        self.assertEqual(mine.tone, "neutral")
+        self.assertEqual(mine.state, "queued")
+        self.assertEqual(mine.amount_due, 600.0)
+        self.assertEqual(
+            mine.subject,
+            f"{self.company.name}: payment reminder for your open invoices",
+        )
+        for move in (pre_due, late, later):
+            self.assertIn(move.name, mine.body_html)
+        self.assertNotIn(not_yet.name, mine.body_html)
+        self.assertNotIn(other_move.name, mine.body_html)
+        # The neutral level also schedules a call for the customer.
+        calls = result["actions"].filtered(lambda a: a.channel == "call")
+        self.assertEqual(calls.partner_id, self.customer)
+        self.assertEqual(calls.state, "sent")
+        self.assertEqual(
+            calls.activity_id.activity_type_id,
+            self.env.ref("mail.mail_activity_data_call"),
+        )
+        self.assertIn(later.name, calls.activity_id.note)
+        # The message is posted on the customer and sent to its address.
+        message = mine.mail_message_id
+        self.assertEqual(message.model, "res.partner")
+        self.assertEqual(message.res_id, self.customer.id)
+        self.assertEqual(message.subject, mine.subject)
+        self.assertIn(self.customer, message.notification_ids.res_partner_id)
+        self.assertEqual(message.body, mine.body_html)
+        # History: one row per line and level.
+        history = self._gentle_history(pre_due | late | later)
+        self.assertEqual(
+            {(h.move_id, h.level_id) for h in history},
+            {
+                (pre_due, self.levels[-5]),
+                (late, self.levels[3]),
+                (later, self.levels[15]),
+            },
+        )
+        self.assertEqual(history.partner_id, self.customer)
+        self.assertEqual(set(history.mapped("date")), {RUN_DATE})
+        self.assertEqual(mine.history_ids, history)
+        # A second run the same day sends nothing more.
+        again = self._gentle_run(partners=self.customer | other)
+        self.assertFalse(again["done"])
+        self.assertFalse(again["actions"])
+
+    def test_invoices_of_contacts_grouped_on_the_company(self):
+        """Invoices addressed to two contacts of a customer: one message to the
+        customer, sent to both contacts."""
+        Partner = self.env["res.partner"]
+        billing = Partner.create(
+            {
+                "name": "Billing Desk",
+                "parent_id": self.customer.id,
+                "email": "billing@example.com",
+                "type": "invoice",
+            }
+        )
+        buyer = Partner.create(
+            {
+                "name": "Bert Buyer",
+                "parent_id": self.customer.id,
+                "email": "bert@example.com",
+            }
+        )
+        first = self._gentle_invoice(billing, date(2026, 10, 1), date(2026, 11, 7))
+        second = self._gentle_invoice(buyer, date(2026, 10, 1), date(2026, 11, 7))
+        result = self._gentle_run()
+        email = self._emails(result["actions"])
+        self.assertEqual(email.partner_id, self.customer)
+        self.assertEqual(email.move_ids, first | second)
+        self.assertEqual(
+            email.mail_message_id.notification_ids.res_partner_id, billing | buyer
+        )
+
+    def test_customer_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        template = self.policy._get_template("friendly")
+        template.with_context(lang="fr_FR").subject = "Petit rappel amical"
+        french = self._gentle_customer("Claire Client", lang="fr_FR")
+        self._gentle_invoice(french, date(2026, 10, 1), date(2026, 11, 7))
+        self._gentle_invoice(self.customer, date(2026, 10, 1), date(2026, 11, 7))
+        result = self._gentle_run(partners=french | self.customer)
+        emails = self._emails(result["actions"])
+        fr = emails.filtered(lambda a: a.partner_id == french)
+        en = emails.filtered(lambda a: a.partner_id == self.customer)
+        self.assertEqual(fr.subject, "Petit rappel amical")
+        self.assertIn("07/11/2026", fr.body_html)
+        self.assertIn("a friendly reminder", en.subject)
+        self.assertIn("11/07/2026", en.body_html)
+
+    def test_catch_up_is_capped(self):
+        """First seen 40 days late: starts at the level for its age, capped at the
+        policy's catch-up tone; the next levels follow one by one."""
+        move = self._gentle_invoice(self.customer, date(2026, 8, 1), date(2026, 9, 1))
+        line = self._gentle_receivables(move)
+        # 70 days late, reached final (45) – capped at neutral (15).
+        result = self._gentle_run()
+        self.assertEqual(self._gentle_history(move).level_id, self.levels[15])
+        self.assertEqual(self._emails(result["actions"]).tone, "neutral")
+        # The next level keeps the spacing between levels after the catch-up.
+        self.assertEqual(line.gentle_next_level_id, self.levels[30])
+        self.assertEqual(line.gentle_next_date, date(2026, 11, 25))
+        # A firmer cap lets the catch-up start firmer.
+        move2 = self._gentle_invoice(self.customer, date(2026, 8, 1), date(2026, 9, 1))
+        self.policy.catch_up_max_tone = "firm"
+        self._gentle_run()
+        self.assertEqual(self._gentle_history(move2).level_id, self.levels[30])
+        # Within the cap, the exact level for the age is used.
+        move3 = self._gentle_invoice(
+            self.customer, date(2026, 10, 1), date(2026, 11, 5)
+        )
+        self._gentle_run(now=datetime(2026, 11, 9, 10, 0))
+        self.assertEqual(self._gentle_history(move3).level_id, self.levels[3])
+
+    def test_resume_after_hold_at_next_level(self):
+        move = self._gentle_invoice(self.customer, date(2026, 9, 1), date(2026, 10, 1))
+        line = self._gentle_receivables(move)
+        self._gentle_run(now=datetime(2026, 10, 5, 10, 0))
+        self.assertEqual(line.gentle_last_level_id, self.levels[3])
+        move.gentle_hold_until = date(2026, 12, 31)
+        for day in (datetime(2026, 10, 16, 10, 0), datetime(2026, 12, 31, 10, 0)):
+            self.assertFalse(self._gentle_run(now=day)["done"])
+        # 94 days late when the hold ends: the next level, not the final notice.
+        result = self._gentle_run(now=datetime(2027, 1, 4, 10, 0))
+        self.assertEqual(result["lines"], 1)
+        self.assertEqual(
+            self._gentle_history(move).mapped("level_id"),
+            self.levels[3] | self.levels[15],
+        )
+        self.assertEqual(line.gentle_last_level_id, self.levels[15])
+        self.assertEqual(line.gentle_next_level_id, self.levels[30])
+        self.assertEqual(line.gentle_next_date, date(2027, 1, 19))
+        # Nothing on the following day, the firm level 15 days later.
+        self.assertFalse(self._gentle_run(now=datetime(2027, 1, 18, 10, 0))["done"])
+        self.assertEqual(self._gentle_run(now=datetime(2027, 1, 19, 10, 0))["lines"], 1)
+        self.assertEqual(line.gentle_last_level_id, self.levels[30])
+
+    def test_chatter_notes(self):
+        move = self._gentle_invoice(self.customer, date(2026, 9, 1), date(2026, 11, 7))
+        before = len(move.message_ids)
+        self._gentle_run()
+        notes = move.message_ids[: len(move.message_ids) - before]
+        self.assertEqual(len(notes), 1)
+        self.assertIn("First reminder", notes.body)
+        self.assertIn("Email", notes.body)
+        customer_messages = self.env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
+        )
+        self.assertTrue(
+            customer_messages.filtered(lambda m: move.name in (m.body or ""))
+        )
+
+    def test_letter_and_other_activity(self):
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        policy = self.env["gentle.followup.policy"].create(
+            {
+                "name": "Letters",
+                "company_id": self.company.id,
+                "template_ids": [
+                    Command.create(
+                        {
+                            "tone": "firm",
+                            "mail_template_id": self.env.ref(
+                                "gentle_collections.mail_template_followup_firm"
+                            ).id,
+                        }
+                    )
+                ],
+                "level_ids": [
+                    Command.create(
+                        {
+                            "name": "Letter and visit",
+                            "day_offset": 10,
+                            "tone": "firm",
+                            "send_email": False,
+                            "print_letter": True,
+                            "create_activity": True,
+                            "activity_type_id": todo.id,
+                            "activity_note": "<p>Visit the customer</p>",
+                        }
+                    )
+                ],
+            }
+        )
+        self.customer.with_company(self.company).gentle_policy_id = policy
+        move = self._gentle_invoice(
+            self.customer, date(2026, 10, 1), date(2026, 10, 31)
+        )
+        result = self._gentle_run()
+        self.assertEqual(
+            sorted(result["actions"].mapped("channel")), ["activity", "letter"]
+        )
+        self.assertEqual(set(result["actions"].mapped("state")), {"sent"})
+        letter = result["actions"].filtered(lambda a: a.channel == "letter")
+        self.assertEqual(letter.activity_id.res_id, self.customer.id)
+        attachment = self.env["ir.attachment"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
+        )
+        self.assertTrue(attachment)
+        self.assertIn(attachment.name, letter.activity_id.note)
+        activity = result["actions"].filtered(lambda a: a.channel == "activity")
+        self.assertEqual(activity.activity_id.summary, "Letter and visit")
+        self.assertIn("Visit the customer", activity.activity_id.note)
+        self.assertEqual(activity.activity_id.activity_type_id, todo)
+        self.assertEqual(activity.move_ids, move)
+        # The responsible is the invoice's salesperson.
+        self.assertEqual(activity.responsible_id, move.invoice_user_id)
+        self.assertEqual(activity.activity_id.user_id, move.invoice_user_id)
+
+    def test_sms_channel(self):
+        self.levels[3].send_sms = True
+        self.customer.phone = "+32 470 12 34 56"
+        self._gentle_invoice(self.customer, date(2026, 10, 1), date(2026, 11, 7))
+        result = self._gentle_run()
+        sms = result["actions"].filtered(lambda a: a.channel == "sms")
+        self.assertTrue(sms.mail_message_id)
+        self.assertIn("1,000.00", sms.body_html)
+
+    def test_missing_wording_fails_visibly(self):
+        self.policy.template_ids.unlink()
+        self._gentle_invoice(self.customer, date(2026, 10, 1), date(2026, 11, 7))
+        result = self._gentle_run()
+        email = self._emails(result["actions"])
+        self.assertEqual(email.state, "failed")
+        self.assertIn("no wording", email.error_message)
+        with self.assertRaisesRegex(UserError, "cannot be retried"):
+            email.action_retry()
+
+    def test_approval_queue(self):
+        """The final notice waits for a manager: approve sends it unchanged,
+        skip and postpone keep it unsent."""
+        self.policy.catch_up_max_tone = "final"
+        customers = (
+            self.customer
+            | self._gentle_customer("Bea Second")
+            | self._gentle_customer("Cid Third")
+        )
+        for customer in customers:
+            self._gentle_invoice(customer, date(2026, 8, 1), date(2026, 9, 1))
+        result = self._gentle_run(partners=customers)
+        waiting = result["actions"].filtered(lambda a: a.state == "awaiting_approval")
+        self.assertEqual(sorted(set(waiting.mapped("channel"))), ["email", "letter"])
+        self.assertEqual(waiting.partner_id, customers)
+        self.assertFalse(waiting.mail_message_id)
+        self.assertEqual(set(waiting.mapped("tone")), {"final"})
+        emails = self._emails(waiting)
+        first, second, third = (
+            emails.filtered(lambda a, c=c: a.partner_id == c) for c in customers
+        )
+        # The history is recorded: no second queue entry on the next run.
+        self.assertFalse(self._gentle_run(partners=customers)["done"])
+        # Approve: sent exactly as previewed.
+        body = first.body_html
+        with freeze_time("2026-11-10"):
+            first.action_approve()
+        self.assertEqual(first.state, "queued")
+        self.assertTrue(first.mail_message_id)
+        self.assertEqual(first.mail_message_id.body, body)
+        self.assertIn(
+            "approved",
+            self.customer.message_ids.filtered(lambda m: "approved" in (m.body or ""))[
+                :1
+            ].body,
+        )
+        # Skip: never sent.
+        second.action_skip()
+        self.assertEqual(second.state, "skipped")
+        self.assertFalse(second.mail_message_id)
+        # Postpone: stays waiting, out of the queue for a week.
+        with freeze_time("2026-11-10"):
+            third.action_postpone()
+        self.assertEqual(third.state, "awaiting_approval")
+        self.assertEqual(third.postponed_until, date(2026, 11, 17))
+        # Only waiting actions can be approved, skipped or postponed.
+        with self.assertRaisesRegex(UserError, "awaiting approval"):
+            (first | third).action_skip()
+        with self.assertRaisesRegex(UserError, "Only failed"):
+            third.action_retry()
+        self.assertEqual(first.action_open_partner()["res_id"], self.customer.id)
+
+    def test_no_default_policy_no_follow_up(self):
+        """A line whose company has no policy at all is not followed up."""
+        self.policy.is_default = False
+        move = self._gentle_invoice(self.customer, date(2026, 10, 1), date(2026, 11, 7))
+        self.assertFalse(self._gentle_receivables(move).gentle_policy_id)
+        self.assertFalse(move.gentle_next_followup_date)
+        self.assertFalse(self._gentle_run()["done"])
+
+    def test_run_defaults_and_limit(self):
+        customers = self.customer | self._gentle_customer("Dan Fourth")
+        for customer in customers:
+            self._gentle_invoice(customer, date(2026, 10, 1), date(2026, 11, 7))
+        result = self._gentle_run(partners=customers, limit=1)
+        self.assertEqual(result["done"], 1)
+        self.assertEqual(result["remaining"], 1)
+        self.assertEqual(result["partner_ids"], customers.sorted("id")[:1].ids)
+        result = self._gentle_run(partners=customers)
+        self.assertEqual(result["done"], 1)
+        self.assertEqual(result["remaining"], 0)
+        self.assertGreaterEqual(result["seconds"], 0)
+        # Without a date, the run uses the current time.
+        with freeze_time("2026-11-10 10:00:00"):
+            self.assertFalse(
+                self.engine._gentle_run(self.company, partner_ids=customers.ids)["done"]
+            )
+
+    def test_run_date_is_company_local(self):
+        # 23:30 UTC on 9 November is already 10 November in Brussels.
+        self.assertEqual(
+            self.engine._gentle_run_date(self.company, datetime(2026, 11, 9, 23, 30)),
+            date(2026, 11, 10),
+        )
+        self.company.resource_calendar_id.tz = "America/New_York"
+        self.assertEqual(
+            self.engine._gentle_run_date(self.company, datetime(2026, 11, 10, 3, 0)),
+            date(2026, 11, 9),
+        )
+        self.assertEqual(RUN_NOW.date(), RUN_DATE)

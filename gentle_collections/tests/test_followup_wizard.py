@@ -1,0 +1,110 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError
+from odoo.tests import Form, tagged
+
+from .followup_common import RUN_DATE, GentleFollowupCommon
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupWizard(GentleFollowupCommon):
+    """Item 10: "Follow up now" previews exactly what it then sends."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.second = cls._gentle_customer("Bea Second")
+        cls.idle = cls._gentle_customer("Ivy Idle")
+        cls.move = cls._gentle_invoice(
+            cls.customer, date(2026, 10, 1), date(2026, 11, 7)
+        )
+        cls.move2 = cls._gentle_invoice(
+            cls.second, date(2026, 9, 1), date(2026, 10, 20)
+        )
+        # Not due yet: nothing to send for this customer.
+        cls._gentle_invoice(cls.idle, date(2026, 11, 1), date(2026, 12, 31))
+
+    def _wizard(self, partners):
+        action = partners.action_gentle_followup_now()
+        self.assertEqual(action["res_model"], "gentle.followup.send")
+        # The dialog opens on a wizard whose preview is already prepared.
+        return self.env["gentle.followup.send"].browse(action["res_id"])
+
+    @freeze_time("2026-11-10 10:00:00")
+    def test_preview_identical_to_sent(self):
+        wizard = self._wizard(self.customer | self.second | self.idle)
+        self.assertEqual(wizard.date, RUN_DATE)
+        self.assertEqual(wizard.line_ids.partner_id, self.customer | self.second)
+        self.assertIn("Ivy Idle", wizard.nothing_due)
+        previews = {p.partner_id: p for p in wizard.line_ids}
+        self.assertEqual(previews[self.customer].tone, "friendly")
+        self.assertEqual(previews[self.customer].channels, "email")
+        self.assertEqual(previews[self.second].tone, "neutral")
+        self.assertEqual(previews[self.second].channels, "email, call")
+        self.assertEqual(
+            previews[self.customer].move_line_ids, self._gentle_receivables(self.move)
+        )
+        self.assertIn(self.move.name, previews[self.customer].body_html)
+        # Previewing records nothing.
+        self.assertFalse(self._gentle_history(self.move | self.move2))
+        bodies = {p: v.body_html for p, v in previews.items()}
+        subjects = {p: v.subject for p, v in previews.items()}
+        result = wizard.action_send()
+        self.assertEqual(result["params"]["type"], "success")
+        actions = self.env["gentle.followup.action"].search(
+            [("partner_id", "in", (self.customer | self.second).ids)]
+        )
+        emails = actions.filtered(lambda a: a.channel == "email")
+        self.assertEqual(len(emails), 2)
+        for email in emails:
+            self.assertEqual(email.body_html, bodies[email.partner_id])
+            self.assertEqual(email.subject, subjects[email.partner_id])
+            self.assertEqual(email.mail_message_id.body, bodies[email.partner_id])
+            self.assertEqual(email.mail_message_id.subject, subjects[email.partner_id])
+        self.assertEqual(len(self._gentle_history(self.move | self.move2)), 2)
+        # Once sent, nothing is left to send today.
+        again = self._wizard(self.customer | self.second)
+        self.assertFalse(again.line_ids)
+        with self.assertRaisesRegex(UserError, "Nothing to send"):
+            again.action_send()
+
+    @freeze_time("2026-11-10 10:00:00")
+    def test_preview_matches_the_run(self):
+        """The wizard and the hourly run render the same message."""
+        wizard = self._wizard(self.customer)
+        preview = wizard.line_ids.body_html
+        result = self._gentle_run()
+        email = result["actions"].filtered(lambda a: a.channel == "email")
+        self.assertEqual(email.body_html, preview)
+        self.assertEqual(email.mail_message_id.body, preview)
+
+    @freeze_time("2026-11-10 10:00:00")
+    def test_sent_in_the_meantime(self):
+        wizard = self._wizard(self.customer)
+        self.assertTrue(wizard.line_ids)
+        self._gentle_run()
+        with self.assertRaisesRegex(UserError, "sent in the meantime"):
+            wizard.action_send()
+        self.assertEqual(len(self._gentle_history(self.move)), 1)
+
+    @freeze_time("2026-11-10 10:00:00")
+    def test_contact_person_selected(self):
+        """Selecting a contact of the company follows up the company."""
+        contact = self.env["res.partner"].create(
+            {"name": "Ann's accountant", "parent_id": self.customer.id}
+        )
+        wizard = self._wizard(contact)
+        self.assertEqual(wizard.line_ids.partner_id, self.customer)
+        self.assertFalse(wizard.nothing_due)
+
+    @freeze_time("2026-11-10 10:00:00")
+    def test_wizard_form(self):
+        form = Form(
+            self.env["gentle.followup.send"].with_context(
+                default_partner_ids=[(6, 0, self.customer.ids)]
+            )
+        )
+        wizard = form.save()
+        self.assertEqual(len(wizard.line_ids), 1)
