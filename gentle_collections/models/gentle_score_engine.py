@@ -5,7 +5,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools.score import DEFAULT_MIN_PAID, Components, compute_score
+from ..tools.score import Components, compute_score
 
 _logger = logging.getLogger(__name__)
 
@@ -63,7 +63,9 @@ class GentleScoreEngine(models.AbstractModel):
         Amounts are in company currency (``balance``, ``amount_residual`` and the
         partials' ``amount``). Payments are the reconciliations of the invoices'
         receivable lines with anything but credit notes and reversals, dated by
-        the reconciliation's ``max_date``.
+        the reconciliation's ``max_date``; an invoice settled by payments without
+        a journal entry (no reconciliation) counts its open amount as paid on the
+        latest of those payments' dates, and is not overdue.
         """
         date_from = date - timedelta(days=365)
         partner_filter = (
@@ -96,6 +98,25 @@ class GentleScoreEngine(models.AbstractModel):
                  WHERE cm.move_type NOT IN ('out_refund', 'in_refund')
                    AND inv.payment_state NOT IN ('reversed')
                    AND apr.max_date > %(date_from)s AND apr.max_date <= %(date)s
+                UNION ALL
+                -- Payments without a journal entry settle an invoice without any
+                -- reconciliation: what is left of each instalment counts as paid
+                -- on the latest such payment's date.
+                SELECT inv.partner_id, inv.move_id, inv.payment_state,
+                       inv.amount_residual,
+                       GREATEST(0, moveless.date - inv.date_maturity)
+                  FROM inv
+                  JOIN (
+                       SELECT rel.invoice_id, MAX(ap.date) AS date
+                         FROM account_move__account_payment rel
+                         JOIN account_payment ap ON ap.id = rel.payment_id
+                        WHERE ap.move_id IS NULL
+                          AND ap.state IN ('in_process', 'paid')
+                        GROUP BY rel.invoice_id
+                       ) moveless ON moveless.invoice_id = inv.move_id
+                 WHERE inv.payment_state IN ('paid', 'in_payment')
+                   AND inv.amount_residual > 0
+                   AND moveless.date > %(date_from)s AND moveless.date <= %(date)s
             ),
             paid AS (
                 SELECT partner_id,
@@ -114,7 +135,10 @@ class GentleScoreEngine(models.AbstractModel):
                        SUM(amount_residual) FILTER (WHERE date_maturity < %(date)s)
                            AS overdue_amount
                   FROM inv
-                 WHERE amount_residual > 0 AND payment_state NOT IN ('reversed')
+                 WHERE amount_residual > 0
+                   AND payment_state NOT IN (
+                       'reversed', 'paid', 'in_payment', 'invoicing_legacy'
+                   )
                  GROUP BY partner_id
             ),
             life AS (
@@ -169,9 +193,13 @@ class GentleScoreEngine(models.AbstractModel):
     def _gentle_recompute(self, company, date=None, partner_ids=None):
         """Recompute scores of ``company``'s customers (all, or ``partner_ids``).
 
-        Four queries whatever the number of customers: components, partner
-        update, monthly snapshot upsert, and (when policies depend on grades) the
-        policy recompute of the open lines of customers whose grade changed.
+        The same number of queries whatever the number of customers (see
+        ``tests/test_score.py``): components, removal of the scores of customers
+        left without posted invoices, partner update and monthly snapshot upsert
+        (4); one more when some grade changed, to check whether policies depend
+        on grades (5); when they do, the policy of the open lines of customers
+        whose grade changed is re-resolved (10 in all). For ``partner_ids``
+        whose customers all still have invoices, the removal query is skipped.
 
         :returns: dict ``{partner_id: (score, grade, is_new)}``
         """
@@ -181,9 +209,13 @@ class GentleScoreEngine(models.AbstractModel):
         rows = self.env.execute_query(
             self._gentle_components_sql(company, date, partner_ids)
         )
+        scored = {row[0] for row in rows}
+        if partner_ids is None or set(partner_ids) - scored:
+            # Customers without any posted invoice left lose their old score.
+            self._gentle_forget_scores(company, scored, partner_ids)
         if not rows:
             return {}
-        min_paid = company.gentle_score_min_paid or DEFAULT_MIN_PAID
+        min_paid = company.gentle_score_min_paid
         thresholds = {
             "A": company.gentle_grade_a_min,
             "B": company.gentle_grade_b_min,
@@ -220,10 +252,46 @@ class GentleScoreEngine(models.AbstractModel):
                 columns[name].append(values[name])
         self._gentle_write_scores(company, columns)
         self._gentle_write_snapshots(company, date, columns)
-        self.env["res.partner"].invalidate_model(list(SCORE_COLUMNS))
+        self._gentle_invalidate_scores()
         if changed:
             self._gentle_grades_changed(company, changed)
         return results
+
+    @api.model
+    def _gentle_invalidate_scores(self):
+        """Forget cached values written in SQL, and those computed from them."""
+        self.env["gentle.score.snapshot"].invalidate_model()
+        self.env["res.partner"].invalidate_model(
+            [
+                *SCORE_COLUMNS,
+                "gentle_snapshot_ids",
+                "gentle_score_explanation",
+                "gentle_score_trend",
+            ]
+        )
+
+    @api.model
+    def _gentle_forget_scores(self, company, keep_ids, partner_ids=None):
+        """Remove the scores of ``company`` from customers (all, or
+        ``partner_ids``) that are scored but not in ``keep_ids``."""
+        key = str(company.id)
+        assignments = SQL(", ").join(
+            SQL("%(col)s = rp.%(col)s - %(key)s", col=SQL.identifier(name), key=key)
+            for name in SCORE_COLUMNS
+        )
+        self.env.execute_query(
+            SQL(
+                """UPDATE res_partner rp SET %s
+                    WHERE rp.gentle_score_date ? %s
+                      AND rp.id != ALL(%s) %s""",
+                assignments,
+                key,
+                list(keep_ids),
+                SQL("AND rp.id = ANY(%s)", list(partner_ids))
+                if partner_ids is not None
+                else SQL(""),
+            )
+        )
 
     @api.model
     def _gentle_write_scores(self, company, columns):
@@ -275,6 +343,7 @@ class GentleScoreEngine(models.AbstractModel):
                           avg_days_late = EXCLUDED.avg_days_late,
                           on_time_ratio = EXCLUDED.on_time_ratio,
                           overdue_exposure = EXCLUDED.overdue_exposure,
+                          write_uid = EXCLUDED.write_uid,
                           write_date = EXCLUDED.write_date""",
                 company=company.id,
                 month=month,

@@ -1,6 +1,7 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL, format_amount, format_date
 
 from .account_move_line import CHASED_MOVE_TYPES, CLOSED_PAYMENT_STATES
@@ -92,62 +93,105 @@ class ResPartner(models.Model):
         "amount-weighted day overdue today (at most 20), 5 per dispute (at most 15), "
         "8 per broken promise (at most 16), 10 per broken payment plan (at most 20); "
         "gains 2 per kept promise (at most 6) and 2 per year as a customer (at most "
-        "6). Customers with too few paid invoices get a neutral 50 and grade New.",
+        "6). The result is rounded and kept between 0 and 100. Customers with fewer "
+        "paid invoices in 12 months than the setting (3 by default) get a neutral "
+        "50 and grade New. Computed per company, nightly, on demand and after each "
+        "payment.",
     )
     gentle_grade = fields.Selection(
         GRADES,
         string="Grade",
         company_dependent=True,
         readonly=True,
-        help="A excellent, B good, C watch, D at risk (thresholds in Accounting "
-        "settings); New: too little payment history to judge, never punished.",
+        help="A excellent (score 85 and up), B good (70 and up), C watch (50 and "
+        "up), D at risk (below); thresholds in Accounting settings. New: too little "
+        "payment history to judge, never punished.",
     )
     gentle_is_new = fields.Boolean(
-        string="New Customer (Score)", company_dependent=True, readonly=True
+        string="New Customer (Score)",
+        company_dependent=True,
+        readonly=True,
+        help="Fewer paid invoices in the last 12 months than the setting: the score "
+        "is a neutral 50.",
     )
     gentle_paid_invoice_count = fields.Integer(
-        string="Invoices Paid (12 months)", company_dependent=True, readonly=True
+        string="Invoices Paid (12 months)",
+        company_dependent=True,
+        readonly=True,
+        help="Invoices fully paid with a payment dated in the last 12 months.",
     )
     gentle_avg_days_late = fields.Float(
         string="Average Days Late",
         company_dependent=True,
         readonly=True,
-        help="Amount-weighted average days between due date and payment, over the "
-        "payments of the last 12 months (credit notes excluded).",
+        help="Days between each instalment's due date and its payment (0 when paid "
+        "on time), averaged over the payments of the last 12 months weighted by "
+        "their amount in company currency. The payment date is the date of the "
+        "reconciliation (or of the payment, for payments without journal entry); "
+        "credit notes and reversals are not payments. 1 point off per day, at most "
+        "40.",
     )
     gentle_on_time_ratio = fields.Float(
         string="Paid on Time",
         company_dependent=True,
         readonly=True,
         help="Share of the amount paid in the last 12 months that was paid on or "
-        "before its due date.",
+        "before its due date (0 to 1). The score loses 25 points times the share "
+        "paid late.",
     )
     gentle_overdue_days = fields.Float(
         string="Overdue Days (Weighted)",
         company_dependent=True,
         readonly=True,
-        help="Amount-weighted days overdue of what is open today.",
+        help="Days past due of each open amount on the score date (0 when not due "
+        "yet), averaged weighted by the open amounts. 0.5 point off per day, at "
+        "most 20.",
     )
     gentle_overdue_exposure = fields.Float(
-        string="Overdue Exposure", company_dependent=True, readonly=True
+        string="Overdue Exposure",
+        company_dependent=True,
+        readonly=True,
+        help="Open amount past its due date on the score date, in company currency.",
     )
     gentle_dispute_count = fields.Integer(
-        string="Disputes (12 months)", company_dependent=True, readonly=True
+        string="Disputes (12 months)",
+        company_dependent=True,
+        readonly=True,
+        help="Disputes of the last 12 months, except those settled as the seller's "
+        "error. 5 points off each, at most 15.",
     )
     gentle_promises_kept = fields.Integer(
-        string="Promises Kept", company_dependent=True, readonly=True
+        string="Promises Kept",
+        company_dependent=True,
+        readonly=True,
+        help="Promises to pay kept in the last 12 months. 2 points each, at most 6.",
     )
     gentle_promises_broken = fields.Integer(
-        string="Promises Broken", company_dependent=True, readonly=True
+        string="Promises Broken",
+        company_dependent=True,
+        readonly=True,
+        help="Promises to pay broken in the last 12 months. 8 points off each, at "
+        "most 16.",
     )
     gentle_plans_broken = fields.Integer(
-        string="Plans Broken", company_dependent=True, readonly=True
+        string="Plans Broken",
+        company_dependent=True,
+        readonly=True,
+        help="Payment plans broken in the last 12 months. 10 points off each, at "
+        "most 20.",
     )
     gentle_tenure_days = fields.Integer(
-        string="Customer for (days)", company_dependent=True, readonly=True
+        string="Customer for (days)",
+        company_dependent=True,
+        readonly=True,
+        help="Days since the first invoice. 2 points per year, at most 6.",
     )
     gentle_volume = fields.Float(
-        string="Invoiced (12 months)", company_dependent=True, readonly=True
+        string="Invoiced (12 months)",
+        company_dependent=True,
+        readonly=True,
+        help="Amount invoiced in the last 12 months in company currency, before "
+        "credit notes, reversed invoices excluded. Shown for context, not scored.",
     )
     gentle_score_date = fields.Date(
         string="Score Computed On", company_dependent=True, readonly=True
@@ -191,7 +235,8 @@ class ResPartner(models.Model):
         if self.gentle_overdue_exposure:
             parts.append(
                 env._(
-                    "%(amount)s overdue today (%(days)s days on average).",
+                    "%(amount)s overdue today; what is open is %(days)s days "
+                    "overdue on average.",
                     amount=env.company.currency_id.format(self.gentle_overdue_exposure),
                     days=round(self.gentle_overdue_days),
                 )
@@ -220,6 +265,19 @@ class ResPartner(models.Model):
             partner.gentle_score_trend = _sparkline([s.score for s in points])
 
     def action_gentle_recompute_score(self):
+        """Recompute the relationship score of these customers now, in the
+        current company (the nightly recompute does it for everyone)."""
+        if not (
+            self.env.su
+            or self.env.user.has_group("gentle_collections.group_gentle_user")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only Collections users can recompute relationship scores: ask "
+                    "a Collections manager for that access, or wait for the nightly "
+                    "recompute."
+                )
+            )
         company = self.env.company
         self.env["gentle.score.engine"]._gentle_recompute(
             company, partner_ids=self.commercial_partner_id.ids

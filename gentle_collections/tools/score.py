@@ -49,7 +49,8 @@ def compute_score(components, min_paid=DEFAULT_MIN_PAID, thresholds=None):
     :param dict thresholds: lowest score of grades A, B and C (D is below C)
     """
     thresholds = thresholds or DEFAULT_THRESHOLDS
-    if components.paid_invoices < min_paid:
+    # Without any paid invoice there is nothing to judge, whatever the setting.
+    if components.paid_invoices < max(min_paid, 1):
         return NEW_SCORE, "new", True
     score = 100.0
     score -= min(LATE_CAP, components.avg_days_late * LATE_DAY_PENALTY)
