@@ -34,13 +34,21 @@
         "data/mail_template_data.xml",
         "data/gentle_followup_policy_data.xml",
         "report/gentle_followup_letter_report.xml",
+        "views/gentle_followup_policy_views.xml",
+        "views/gentle_followup_level_views.xml",
+        "views/gentle_followup_template_views.xml",
+        "views/gentle_grade_views.xml",
         "views/gentle_followup_action_views.xml",
+        "views/gentle_followup_history_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
+        "views/account_move_views.xml",
+        "wizards/gentle_followup_send_views.xml",
         "views/gentle_collections_menus.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
+        "demo/gentle_collections_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -1,1 +1,15 @@
-from . import test_security, test_settings, test_tour
+from . import (
+    test_followup_concurrency,
+    test_followup_config,
+    test_followup_history,
+    test_followup_queries,
+    test_followup_resolution,
+    test_followup_run,
+    test_followup_state,
+    test_followup_timing,
+    test_followup_wizard,
+    test_score,
+    test_security,
+    test_settings,
+    test_tour,
+)

@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 
 
@@ -8,3 +11,65 @@ class TestGentleFoundationTour(HttpCase):
         self.env.invalidate_all()
         # The tour saves the settings: the new window start is stored.
         self.assertEqual(self.env.ref("base.main_company").gentle_window_start, 8.0)
+
+
+@tagged("post_install", "-at_install")
+class TestGentleFollowupTour(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        today = fields.Date.today()
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Tour Lantern Supplies",
+                "is_company": True,
+                "email": "accounts@tourlantern.example.com",
+                "tz": "Europe/Brussels",
+                "customer_rank": 1,
+            }
+        )
+        cls.invoice = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": cls.customer.id,
+                "invoice_date": today - timedelta(days=50),
+                "invoice_date_due": today - timedelta(days=20),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Lantern repair",
+                            "quantity": 1,
+                            "price_unit": 750.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        cls.invoice.action_post()
+
+    def test_accountant_adds_level_and_follows_up_now(self):
+        policy = self.env.ref("gentle_collections.gentle_followup_policy_default")
+        Action = self.env["gentle.followup.action"]
+        self.assertFalse(policy.level_ids.filtered(lambda lv: lv.day_offset == 60))
+        self.assertFalse(Action.search([("partner_id", "=", self.customer.id)]))
+
+        self.start_tour("/odoo", "gentle_collections_followup_tour", login="admin")
+
+        self.env.invalidate_all()
+        added = policy.level_ids.filtered(lambda lv: lv.day_offset == 60)
+        self.assertEqual(added.name, "Last word before collection agency")
+        self.assertEqual(added.tone, "final")
+        self.assertTrue(added.send_email)
+        actions = Action.search([("partner_id", "=", self.customer.id)])
+        email = actions.filtered(lambda a: a.channel == "email")
+        self.assertEqual(len(email), 1)
+        self.assertIn(self.invoice, email.move_ids)
+        self.assertTrue(email.mail_message_id)
+        self.assertIn("Tour Lantern Supplies", email.mail_message_id.body)
+        self.assertEqual(
+            self.invoice.line_ids.filtered(
+                lambda line: line.display_type == "payment_term"
+            ).gentle_history_ids.move_id,
+            self.invoice,
+        )
