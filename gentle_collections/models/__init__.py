@@ -16,7 +16,3 @@ from . import (
     res_config_settings,
     res_partner,
 )
-
-# isort: split
-# Last: it extends methods defined by the modules above.
-from . import gentle_ui

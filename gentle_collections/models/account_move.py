@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .gentle_score_snapshot import GRADES
+
 
 class AccountMove(models.Model):
     """Invoices show a summary of the follow-up of their receivable lines."""
@@ -52,6 +54,12 @@ class AccountMove(models.Model):
     gentle_hold_reason = fields.Char(
         string="Follow-up Hold", compute="_compute_gentle_hold"
     )
+    gentle_partner_grade = fields.Selection(
+        GRADES,
+        string="Customer Grade",
+        compute="_compute_gentle_partner_grade",
+        help="The customer's relationship grade in the invoice's company.",
+    )
 
     @api.depends(
         "line_ids.gentle_last_level_id",
@@ -86,6 +94,13 @@ class AccountMove(models.Model):
             move.gentle_on_hold = bool(reasons)
             move.gentle_hold_reason = "; ".join(reasons) or False
 
+    @api.depends("commercial_partner_id", "company_id")
+    @api.depends_context("company")
+    def _compute_gentle_partner_grade(self):
+        for move in self:
+            partner = move.commercial_partner_id.with_company(move.company_id)
+            move.gentle_partner_grade = partner.gentle_grade
+
     def _gentle_hold_reasons(self, today):
         """Why the follow-up of this invoice is on hold, in words (empty: it isn't).
 
@@ -115,9 +130,9 @@ class AccountMove(models.Model):
         self.env["account.move"].flush_model()
         self.env["res.partner"].flush_model()
         query = SQL(
-            """SELECT am.id FROM account_move am
+            """(SELECT am.id FROM account_move am
                JOIN res_partner rp ON rp.id = am.commercial_partner_id
-               WHERE %s""",
+               WHERE %s)""",
             engine._gentle_hold_sql(fields.Date.context_today(self)),
         )
         return [("id", "in" if held else "not in", query)]

@@ -2,6 +2,7 @@ import json
 import logging
 import time
 from collections import defaultdict
+from datetime import timedelta
 
 import psycopg2.errors
 import pytz
@@ -664,6 +665,20 @@ class GentleFollowupEngine(models.AbstractModel):
             )
             mails.write({"state": "exception"})
         return result
+
+    @api.model
+    def _gentle_demo_replay(self, days=110):
+        """Demo data: run the follow-up once a day over the past ``days`` days, as
+        the hourly cron would have, so customers stand at every level of the
+        ladder; score the customers; then run it today."""
+        company = self.env.company
+        now = fields.Datetime.now()
+        for days_ago in range(days, 0, -1):
+            self._gentle_run(
+                company, now=now - timedelta(days=days_ago), window=False, limit=1000
+            )
+        self.env["gentle.score.engine"]._gentle_recompute(company)
+        return self._gentle_demo_run()
 
     @api.model
     def _cron_followup(self, now=None):

@@ -372,7 +372,7 @@ class GentleScoreEngine(models.AbstractModel):
             self.env["res.partner"]._gentle_open_lines_domain()
             + [("partner_id", "in", partner_ids), ("company_id", "=", company.id)]
         )
-        self.env.add_to_compute(Line._fields["gentle_policy_id"], lines)
+        lines._gentle_refresh_policy()
         lines.flush_recordset()
 
     @api.model

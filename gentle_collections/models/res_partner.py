@@ -354,7 +354,8 @@ class ResPartner(models.Model):
         query = engine._gentle_due_lines_sql(
             self.env.company, fields.Date.context_today(self)
         )
-        partners = SQL("SELECT DISTINCT due.partner_id FROM (%s) due", query)
+        # Parenthesised: the ORM writes ``IN %s`` around a sub-query.
+        partners = SQL("(SELECT DISTINCT due.partner_id FROM (%s) due)", query)
         return [("id", "in" if wanted else "not in", partners)]
 
     def _gentle_followup_lines(self):
@@ -410,15 +411,18 @@ class ResPartner(models.Model):
         return head + Markup("").join(rows) + Markup("</tbody></table>")
 
     def action_gentle_followup_now(self):
+        """Open "Follow up now" with its preview already prepared: the wizard is
+        created at once, so the dialog shows exactly what would be sent."""
+        wizard = self.env["gentle.followup.send"].create(
+            {"partner_ids": [(6, 0, self.commercial_partner_id.ids)]}
+        )
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Follow up now"),
             "res_model": "gentle.followup.send",
+            "res_id": wizard.id,
             "view_mode": "form",
             "target": "new",
-            "context": {
-                "default_partner_ids": [(6, 0, self.commercial_partner_id.ids)],
-            },
         }
 
     def action_gentle_pause(self):
