@@ -60,6 +60,18 @@ class AccountMove(models.Model):
         compute="_compute_gentle_partner_grade",
         help="The customer's relationship grade in the invoice's company.",
     )
+    gentle_case_ids = fields.Many2many(
+        "gentle.collection.case",
+        "gentle_collection_case_move_rel",
+        "move_id",
+        "case_id",
+        string="Cases",
+        copy=False,
+        help="Customer questions and disputes about this invoice.",
+    )
+    gentle_case_count = fields.Integer(
+        string="Case Count", compute="_compute_gentle_case_count"
+    )
 
     @api.depends(
         "line_ids.gentle_last_level_id",
@@ -85,6 +97,7 @@ class AccountMove(models.Model):
         "gentle_hold_note",
         "payment_state",
         "commercial_partner_id.gentle_paused",
+        "gentle_case_ids.state",
     )
     @api.depends_context("company")
     def _compute_gentle_hold(self):
@@ -112,6 +125,16 @@ class AccountMove(models.Model):
             reasons.append(self.env._("Payment blocked"))
         if self.commercial_partner_id.gentle_paused:
             reasons.append(self.env._("Customer paused"))
+        for case in self.gentle_case_ids.filtered(
+            lambda c: c.state in ("new", "in_progress", "waiting")
+        ):
+            reasons.append(
+                self.env._(
+                    "Open case %(case)s (%(category)s)",
+                    case=case.name,
+                    category=case.category_id.name,
+                )
+            )
         if self.gentle_hold_until and self.gentle_hold_until >= today:
             reason = self.env._(
                 "On hold until %(date)s",
@@ -136,6 +159,41 @@ class AccountMove(models.Model):
             engine._gentle_hold_sql(fields.Date.context_today(self)),
         )
         return [("id", "in" if held else "not in", query)]
+
+    def _compute_gentle_case_count(self):
+        groups = self.env["gentle.collection.case"]._read_group(
+            [("move_ids", "in", self.ids)], ["move_ids"], ["__count"]
+        )
+        counts = {move.id: count for move, count in groups}
+        for move in self:
+            move.gentle_case_count = counts.get(move.id, 0)
+
+    def action_gentle_cases(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "gentle_collections.gentle_collection_case_action"
+        )
+        action["domain"] = [("move_ids", "in", self.ids)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_gentle_open_case(self):
+        """A new case about this invoice, in a form the collector completes."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "gentle.collection.case",
+            "view_mode": "form",
+            "target": "current",
+            "context": {
+                "default_partner_id": self.commercial_partner_id.id,
+                "default_company_id": self.company_id.id,
+                "default_move_ids": [(6, 0, self.ids)],
+                "default_subject": self.env._(
+                    "Question about %(invoice)s", invoice=self.name
+                ),
+            },
+        }
 
     def action_gentle_history(self):
         self.ensure_one()

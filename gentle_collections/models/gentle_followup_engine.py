@@ -48,12 +48,20 @@ class GentleFollowupEngine(models.AbstractModel):
         Keep it in step with ``account.move._gentle_hold_reasons``.
         """
         company_key = str(self.env.company.id)
+        self.env["gentle.collection.case"].flush_model(["state", "move_ids"])
         return SQL(
             """(
                 am.payment_state = 'blocked'
                 OR COALESCE((rp.gentle_paused ->> %(key)s)::boolean, FALSE)
                 OR (am.gentle_hold_until IS NOT NULL
                     AND am.gentle_hold_until >= %(date)s)
+                OR EXISTS (
+                    SELECT 1
+                      FROM gentle_collection_case_move_rel gcr
+                      JOIN gentle_collection_case gcc ON gcc.id = gcr.case_id
+                     WHERE gcr.move_id = am.id
+                       AND gcc.state IN ('new', 'in_progress', 'waiting')
+                )
             )""",
             key=company_key,
             date=date,

@@ -47,9 +47,26 @@ class GentleScoreEngine(models.AbstractModel):
         Disputes come from support cases, promises and plans from the clear-terms
         features; each extends this query with ``UNION ALL`` of its own rows.
         """
+        # Support cases: dispute categories count, except a case resolved with a
+        # credit note (the seller's error) and cancelled ones.
+        self.env["gentle.collection.case"].flush_model(
+            ["partner_id", "company_id", "category_id", "state", "outcome", "opened_on"]
+        )
         return SQL(
-            "SELECT NULL::int AS partner_id, 0 AS disputes, 0 AS promises_kept, "
-            "0 AS promises_broken, 0 AS plans_broken WHERE FALSE"
+            """SELECT gcc.partner_id, COUNT(*)::int AS disputes, 0 AS promises_kept,
+                      0 AS promises_broken, 0 AS plans_broken
+                 FROM gentle_collection_case gcc
+                 JOIN gentle_case_category gcat ON gcat.id = gcc.category_id
+                WHERE gcat.is_dispute
+                  AND gcc.company_id = %(company)s
+                  AND gcc.state != 'cancelled'
+                  AND NOT (gcc.state = 'resolved'
+                           AND gcc.outcome IS NOT DISTINCT FROM 'credit_note')
+                  AND gcc.opened_on::date BETWEEN %(date_from)s AND %(date_to)s
+             GROUP BY gcc.partner_id""",
+            company=company.id,
+            date_from=date_from,
+            date_to=date_to,
         )
 
     # ------------------------------------------------------------------

@@ -439,3 +439,30 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {}
         return action
+
+    # ------------------------------------------------------------------
+    # Support cases
+    # ------------------------------------------------------------------
+
+    gentle_case_count = fields.Integer(
+        string="Case Count", compute="_compute_gentle_case_count"
+    )
+
+    def _compute_gentle_case_count(self):
+        customers = self.commercial_partner_id
+        groups = self.env["gentle.collection.case"]._read_group(
+            [("partner_id", "in", customers.ids)], ["partner_id"], ["__count"]
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.gentle_case_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def action_gentle_cases(self):
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "gentle_collections.gentle_collection_case_action"
+        )
+        action["domain"] = [("partner_id", "=", customer.id)]
+        action["context"] = {"default_partner_id": customer.id}
+        return action

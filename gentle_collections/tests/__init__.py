@@ -11,5 +11,6 @@ from . import (
     test_score,
     test_security,
     test_settings,
+    test_support_case,
     test_tour,
 )

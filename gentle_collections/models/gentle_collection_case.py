@@ -1,0 +1,562 @@
+import re
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import html2plaintext
+
+from .gentle_support_tier import OPEN_STATES
+
+OUTCOMES = [
+    ("explained", "Explained"),
+    ("credit_note", "Credit note issued"),
+    ("plan_agreed", "Payment plan agreed"),
+    ("written_off", "Written off"),
+    ("other", "Other"),
+]
+
+
+class GentleCollectionCase(models.Model):
+    """A customer's query or dispute about invoices, routed to a support tier."""
+
+    _name = "gentle.collection.case"
+    _description = "Collection Case"
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "state_rank, sla_deadline, id desc"
+    _mail_post_access = "read"
+
+    name = fields.Char(
+        string="Reference", required=True, copy=False, readonly=True, default="New"
+    )
+    subject = fields.Char(required=True, tracking=True)
+    description = fields.Html(
+        string="Customer's Message", help="What the customer asked or disputes."
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        index=True,
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        help="The customer (company) the case is about.",
+    )
+    move_ids = fields.Many2many(
+        "account.move",
+        "gentle_collection_case_move_rel",
+        "case_id",
+        "move_id",
+        string="Invoices",
+        domain="[('move_type', 'in', ('out_invoice', 'out_refund', 'out_receipt')),"
+        " ('state', '=', 'posted'), ('company_id', '=', company_id),"
+        " ('commercial_partner_id', '=', partner_id)]",
+        help="Their follow-up is on hold while the case is open.",
+    )
+    category_id = fields.Many2one(
+        "gentle.case.category", required=True, tracking=True, ondelete="restrict"
+    )
+    is_dispute = fields.Boolean(related="category_id.is_dispute")
+    category_code = fields.Char(related="category_id.code")
+    tier_id = fields.Many2one(
+        "gentle.support.tier",
+        string="Tier",
+        compute="_compute_tier_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        index=True,
+        ondelete="restrict",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Assigned to",
+        compute="_compute_user_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        index=True,
+        domain=[("share", "=", False)],
+    )
+    state = fields.Selection(
+        [
+            ("new", "New"),
+            ("in_progress", "In Progress"),
+            ("waiting", "Waiting on Customer"),
+            ("resolved", "Resolved"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="new",
+        required=True,
+        tracking=True,
+        index=True,
+    )
+    state_rank = fields.Integer(compute="_compute_state_rank", store=True)
+    source = fields.Selection(
+        [("backend", "Collections team"), ("portal", "Portal"), ("email", "Email")],
+        default="backend",
+        required=True,
+        readonly=True,
+    )
+    opened_on = fields.Datetime(default=fields.Datetime.now, required=True, copy=False)
+    sla_deadline = fields.Datetime(
+        string="SLA Deadline",
+        copy=False,
+        tracking=True,
+        help="When the case escalates to the next tier if it is still open, counted "
+        "in the company's working hours. The clock stops while waiting on the "
+        "customer.",
+    )
+    sla_remaining_hours = fields.Float(
+        copy=False,
+        help="Working hours left on the SLA when the case started waiting on the "
+        "customer.",
+    )
+    is_breached = fields.Boolean(
+        string="SLA Breached",
+        compute="_compute_is_breached",
+        search="_search_is_breached",
+    )
+    escalation_count = fields.Integer(copy=False, readonly=True)
+    managers_alerted = fields.Boolean(copy=False, readonly=True)
+    outcome = fields.Selection(OUTCOMES, tracking=True, copy=False)
+    resolution_note = fields.Text(copy=False)
+    resolved_on = fields.Datetime(copy=False, readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    amount_residual = fields.Monetary(
+        string="Amount Due",
+        compute="_compute_amount_residual",
+        help="What the case's invoices still owe, in company currency.",
+    )
+
+    @api.depends("category_id", "company_id")
+    def _compute_tier_id(self):
+        for case in self:
+            first_routing = case.state == "new" and not case.escalation_count
+            if case.category_id and (not case.tier_id or first_routing):
+                case.tier_id = case.category_id._gentle_first_tier(case.company_id)
+
+    @api.depends("tier_id")
+    def _compute_user_id(self):
+        for case in self:
+            if case.tier_id and case.user_id not in case.tier_id.member_ids:
+                case.user_id = case.tier_id._gentle_least_busy_member()
+
+    @api.depends("state")
+    def _compute_state_rank(self):
+        ranks = {"new": 0, "in_progress": 1, "waiting": 2, "resolved": 3}
+        for case in self:
+            case.state_rank = ranks.get(case.state, 4)
+
+    @api.depends("sla_deadline", "state")
+    @api.depends_context("gentle_now")
+    def _compute_is_breached(self):
+        now = self._gentle_now()
+        for case in self:
+            case.is_breached = bool(
+                case.state in ("new", "in_progress")
+                and case.sla_deadline
+                and case.sla_deadline < now
+            )
+
+    def _search_is_breached(self, operator, value):
+        if operator not in ("=", "!="):
+            raise UserError(self.env._("Search breached cases with = or !=."))
+        breached = [
+            ("state", "in", ("new", "in_progress")),
+            ("sla_deadline", "<", self._gentle_now()),
+        ]
+        if (operator == "=") == bool(value):
+            return breached
+        return ["!", "&", *breached]
+
+    @api.depends("move_ids.amount_residual_signed")
+    def _compute_amount_residual(self):
+        for case in self:
+            case.amount_residual = sum(case.move_ids.mapped("amount_residual_signed"))
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for case in self:
+            case.access_url = f"/my/cases/{case.id}"
+
+    @api.constrains("move_ids", "partner_id", "company_id")
+    def _check_invoices(self):
+        for case in self:
+            if not case.move_ids:
+                raise ValidationError(
+                    self.env._(
+                        "Case “%(case)s” names no invoice: add the invoice(s) the "
+                        "customer asks about.",
+                        case=case.subject or case.name,
+                    )
+                )
+            customer = case.partner_id.commercial_partner_id
+            for move in case.move_ids:
+                if move.commercial_partner_id != customer:
+                    raise ValidationError(
+                        self.env._(
+                            "Invoice %(invoice)s belongs to %(other)s, not to "
+                            "%(customer)s: open a separate case for that customer.",
+                            invoice=move.display_name,
+                            other=move.commercial_partner_id.display_name,
+                            customer=customer.display_name,
+                        )
+                    )
+                if move.company_id != case.company_id:
+                    raise ValidationError(
+                        self.env._(
+                            "Invoice %(invoice)s belongs to company %(company)s: a "
+                            "case only holds invoices of its own company.",
+                            invoice=move.display_name,
+                            company=move.company_id.name,
+                        )
+                    )
+                if not move.is_sale_document(include_receipts=True):
+                    raise ValidationError(
+                        self.env._(
+                            "%(move)s is not a customer invoice: cases are about "
+                            "customer invoices and credit notes.",
+                            move=move.display_name,
+                        )
+                    )
+
+    @api.constrains("state", "outcome")
+    def _check_outcome(self):
+        for case in self:
+            if case.state == "resolved" and not case.outcome:
+                raise ValidationError(
+                    self.env._(
+                        "Choose how case %(case)s was resolved (explained, credit "
+                        "note issued, plan agreed, written off or other) before "
+                        "resolving it.",
+                        case=case.name,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        now = self._gentle_now()
+        for vals in vals_list:
+            vals.setdefault("opened_on", now)
+            if not vals.get("partner_id") and not self.env.context.get(
+                "default_partner_id"
+            ):
+                raise UserError(
+                    self.env._(
+                        "Choose the customer the case is about before saving it."
+                    )
+                )
+            if vals.get("partner_id"):
+                partner = self.env["res.partner"].browse(vals["partner_id"])
+                vals["partner_id"] = partner.commercial_partner_id.id
+            if vals.get("name", "New") == "New":
+                vals["name"] = (
+                    self.env["ir.sequence"].next_by_code("gentle.collection.case")
+                    or "New"
+                )
+        cases = super().create(vals_list)
+        for case in cases:
+            if not case.sla_deadline and case.tier_id:
+                case.sla_deadline = case._gentle_plan(case.tier_id.sla_hours, now)
+        for case in cases:
+            case._gentle_note_invoices(
+                case.move_ids,
+                case.env._("Follow-up on hold: case %(case)s opened.", case=case.name),
+            )
+        cases._gentle_acknowledge()
+        return cases
+
+    def write(self, vals):
+        if "partner_id" in vals and vals["partner_id"]:
+            partner = self.env["res.partner"].browse(vals["partner_id"])
+            vals["partner_id"] = partner.commercial_partner_id.id
+        closing = self.filtered(lambda c: c.state in OPEN_STATES)
+        result = super().write(vals)
+        if vals.get("state") in ("resolved", "cancelled"):
+            for case in closing:
+                case._gentle_note_invoices(
+                    case.move_ids,
+                    case.env._(
+                        "Follow-up resumes: case %(case)s is %(state)s.",
+                        case=case.name,
+                        state=case._gentle_state_label().lower(),
+                    ),
+                )
+        return result
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_start(self):
+        """Take the case in hand; from waiting, the SLA clock runs again."""
+        now = self._gentle_now()
+        for case in self:
+            if case.state not in ("new", "waiting"):
+                raise UserError(
+                    self.env._(
+                        "Case %(case)s is %(state)s: only new or waiting cases can be "
+                        "started.",
+                        case=case.name,
+                        state=case._gentle_state_label(),
+                    )
+                )
+            vals = {"state": "in_progress"}
+            if case.state == "waiting":
+                vals["sla_deadline"] = case._gentle_plan(case.sla_remaining_hours, now)
+                vals["sla_remaining_hours"] = 0.0
+            if not case.user_id:
+                vals["user_id"] = self.env.user.id
+            case.write(vals)
+        return True
+
+    def action_wait(self):
+        """Waiting on the customer: the SLA clock stops."""
+        now = self._gentle_now()
+        for case in self:
+            if case.state not in ("new", "in_progress"):
+                raise UserError(
+                    self.env._(
+                        "Case %(case)s is %(state)s: only new or in-progress cases "
+                        "can wait on the customer.",
+                        case=case.name,
+                        state=case._gentle_state_label(),
+                    )
+                )
+            remaining = 0.0
+            if case.sla_deadline and case.sla_deadline > now:
+                remaining = case._gentle_calendar().get_work_hours_count(
+                    now, case.sla_deadline, compute_leaves=False
+                )
+            case.write({"state": "waiting", "sla_remaining_hours": remaining})
+        return True
+
+    def action_resolve(self):
+        """Resolve with the outcome chosen on the form; releases the invoices."""
+        for case in self:
+            if case.state not in OPEN_STATES:
+                raise UserError(
+                    self.env._(
+                        "Case %(case)s is already closed.",
+                        case=case.name,
+                    )
+                )
+        self.write({"state": "resolved", "resolved_on": fields.Datetime.now()})
+        return True
+
+    def action_cancel(self):
+        """Cancel (e.g. opened by mistake); releases the invoices."""
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_reopen(self):
+        now = self._gentle_now()
+        for case in self:
+            case.write(
+                {
+                    "state": "in_progress",
+                    "outcome": False,
+                    "resolved_on": False,
+                    "sla_deadline": case._gentle_plan(case.tier_id.sla_hours, now),
+                }
+            )
+        return True
+
+    def action_gentle_payment_plan(self):
+        """Resolve a payment-plan or hardship request by setting up a plan.
+
+        The clear-terms feature overrides this to open its plan wizard; until then
+        the case is resolved as "plan agreed" for the collector to record terms."""
+        self.ensure_one()
+        self.write({"outcome": "plan_agreed"})
+        return self.action_resolve()
+
+    # ------------------------------------------------------------------
+    # SLA and escalation
+    # ------------------------------------------------------------------
+
+    def _gentle_now(self):
+        return self.env.context.get("gentle_now") or fields.Datetime.now()
+
+    def _gentle_state_label(self):
+        return dict(self._fields["state"]._description_selection(self.env))[self.state]
+
+    def _gentle_calendar(self):
+        self.ensure_one()
+        return self.company_id.resource_calendar_id or self.env.ref(
+            "resource.resource_calendar_std"
+        )
+
+    def _gentle_plan(self, hours, start):
+        """``start`` plus ``hours`` working hours of the company's calendar (naive
+        UTC in and out)."""
+        self.ensure_one()
+        if hours <= 0:
+            return start
+        deadline = self._gentle_calendar().plan_hours(hours, start)
+        return deadline or start + timedelta(hours=hours)
+
+    @api.model
+    def _cron_escalate(self, now=None):
+        """Escalate open cases past their SLA to the next tier; alert the managers
+        when the last tier breaches."""
+        now = now or fields.Datetime.now()
+        cases = self.with_context(gentle_now=now).search(
+            [("is_breached", "=", True), ("managers_alerted", "=", False)]
+        )
+        for case in cases:
+            next_tier = case.tier_id._gentle_next_tier()
+            if next_tier:
+                case._gentle_escalate_to(next_tier, now)
+            else:
+                case._gentle_alert_managers()
+        return cases
+
+    def _gentle_escalate_to(self, tier, now):
+        self.ensure_one()
+        previous = self.tier_id
+        self.write(
+            {
+                "tier_id": tier.id,
+                "user_id": tier._gentle_least_busy_member().id,
+                "sla_deadline": self._gentle_plan(tier.sla_hours, now),
+                "escalation_count": self.escalation_count + 1,
+            }
+        )
+        summary = self.env._(
+            "Escalated: %(case)s passed its SLA at %(tier)s",
+            case=self.name,
+            tier=previous.name,
+        )
+        for user in tier.member_ids:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=summary,
+                user_id=user.id,
+                date_deadline=fields.Date.context_today(self),
+            )
+        self.message_post(
+            body=self.env._(
+                "SLA of %(old)s passed: escalated to %(new)s, due by %(deadline)s.",
+                old=previous.name,
+                new=tier.name,
+                deadline=fields.Datetime.to_string(self.sla_deadline),
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _gentle_alert_managers(self):
+        self.ensure_one()
+        managers = self.env.ref(
+            "gentle_collections.group_gentle_manager"
+        ).users.filtered(
+            lambda u: (
+                not u.share
+                and u.active
+                and self.company_id in u.company_ids
+                and u.id != self.env.ref("base.user_root").id
+            )
+        )
+        for user in managers:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._(
+                    "Case %(case)s breached the SLA of the last tier", case=self.name
+                ),
+                user_id=user.id,
+                date_deadline=fields.Date.context_today(self),
+            )
+        self.write({"managers_alerted": True})
+        self.message_post(
+            body=self.env._(
+                "The last tier (%(tier)s) passed its SLA: the collections managers "
+                "have been alerted.",
+                tier=self.tier_id.name,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    # ------------------------------------------------------------------
+    # Customer communication
+    # ------------------------------------------------------------------
+
+    def _gentle_acknowledge(self):
+        """Tell the customer who handles their case and by when."""
+        template = self.env.ref(
+            "gentle_collections.gentle_case_ack_mail_template", raise_if_not_found=False
+        )
+        if not template:
+            return
+        for case in self.filtered(lambda c: c.partner_id.email):
+            case.message_post_with_source(
+                template,
+                subtype_xmlid="mail.mt_comment",
+                message_type="comment",
+            )
+
+    def _gentle_note_invoices(self, moves, body):
+        """A note on each invoice's chatter (one batch insert)."""
+        moves = moves.sudo()
+        if moves:
+            moves._message_log_batch(bodies=dict.fromkeys(moves.ids, body))
+
+    # ------------------------------------------------------------------
+    # Mail gateway
+    # ------------------------------------------------------------------
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """A case from an email to the case alias: the customer by sender, the
+        invoices named in the subject or body."""
+        values = dict(custom_values or {})
+        email = msg_dict.get("email_from") or ""
+        partner = self.env["res.partner"].browse(msg_dict.get("author_id") or [])
+        if not partner:
+            partner = self.env["mail.thread"]._mail_find_partner_from_emails([email])[0]
+        body = html2plaintext(msg_dict.get("body") or "")
+        text = f"{msg_dict.get('subject') or ''}\n{body}"
+        moves = self._gentle_invoices_named(text, partner.commercial_partner_id)
+        if not partner and moves:
+            partner = moves[:1].commercial_partner_id
+        if not partner or not moves:
+            raise ValueError(
+                f"gentle_collections: cannot open a case from {email}: unknown "
+                "customer or no invoice named"
+            )
+        values.setdefault("partner_id", partner.commercial_partner_id.id)
+        values.setdefault("move_ids", [(6, 0, moves.ids)])
+        values.setdefault("subject", msg_dict.get("subject") or self.env._("Query"))
+        values.setdefault("source", "email")
+        values.setdefault("company_id", moves[:1].company_id.id)
+        if "category_id" not in values:
+            values["category_id"] = self.env.ref(
+                "gentle_collections.gentle_case_category_payment_question"
+            ).id
+        return super().message_new(msg_dict, custom_values=values)
+
+    @api.model
+    def _gentle_invoices_named(self, text, customer):
+        """Posted customer invoices whose number appears in ``text`` (of
+        ``customer`` when known)."""
+        tokens = set(re.findall(r"[A-Za-z0-9][A-Za-z0-9/_.-]*[0-9]", text or ""))
+        if not tokens:
+            return self.env["account.move"]
+        domain = [
+            ("name", "in", list(tokens)),
+            ("state", "=", "posted"),
+            ("move_type", "in", ("out_invoice", "out_refund", "out_receipt")),
+        ]
+        if customer:
+            domain.append(("commercial_partner_id", "=", customer.id))
+        return self.env["account.move"].sudo().search(domain)
