@@ -95,8 +95,11 @@ class GentleCasePortal(PortalAccount):
 
     @http.route(["/my/cases"], type="http", auth="user", website=True)
     def portal_my_gentle_cases(self, **kw):
-        cases = request.env["gentle.collection.case"].search(
-            self._gentle_cases_domain(), order="opened_on desc"
+        # Searched with the visitor's rights, shown with tier names they may not read.
+        cases = (
+            request.env["gentle.collection.case"]
+            .search(self._gentle_cases_domain(), order="opened_on desc")
+            .sudo()
         )
         values = self._prepare_portal_layout_values()
         values.update({"cases": cases, "page_name": "gentle_cases"})

@@ -12,5 +12,6 @@ from . import (
     test_security,
     test_settings,
     test_support_case,
+    test_support_portal,
     test_tour,
 )
