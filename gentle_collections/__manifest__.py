@@ -52,6 +52,7 @@
     ],
     "demo": [
         "demo/res_users_demo.xml",
+        "demo/gentle_collection_case_demo.xml",
         "demo/gentle_collections_demo.xml",
     ],
     "assets": {
