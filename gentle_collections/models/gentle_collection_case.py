@@ -182,9 +182,10 @@ class GentleCollectionCase(models.Model):
             case.amount_residual = sum(case.move_ids.mapped("amount_residual_signed"))
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        result = super()._compute_access_url()
         for case in self:
             case.access_url = f"/my/cases/{case.id}"
+        return result
 
     @api.constrains("move_ids", "partner_id", "company_id")
     def _check_invoices(self):
