@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class ResConfigSettings(models.TransientModel):
@@ -36,3 +37,25 @@ class ResConfigSettings(models.TransientModel):
     gentle_grade_c_min = fields.Integer(
         related="company_id.gentle_grade_c_min", readonly=False
     )
+
+    def action_gentle_preview_run(self):
+        """Before going live: the messages the next run would send, to every
+        customer due now (contact windows aside), in the "Follow up now"
+        preview. Nothing is sent unless the user presses Send."""
+        self.ensure_one()
+        self.execute()
+        company = self.company_id
+        engine = self.env["gentle.followup.engine"].with_company(company)
+        due = engine._gentle_due_partner_ids(
+            company, fields.Datetime.now(), window=False
+        )
+        if not due:
+            raise UserError(
+                self.env._(
+                    "No customer of %(company)s has a reminder due today: nothing "
+                    "would be sent. Check the go-live date and the policies.",
+                    company=company.name,
+                )
+            )
+        partners = self.env["res.partner"].browse(due[: company.gentle_batch_size])
+        return partners.with_company(company).action_gentle_followup_now()

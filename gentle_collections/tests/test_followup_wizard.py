@@ -108,3 +108,18 @@ class TestFollowupWizard(GentleFollowupCommon):
         )
         wizard = form.save()
         self.assertEqual(len(wizard.line_ids), 1)
+
+    @freeze_time("2026-11-10 10:00:00")
+    def test_settings_preview_the_next_run(self):
+        """Before going live, the settings preview what the next run sends."""
+        settings = self.env["res.config.settings"].create({})
+        action = settings.action_gentle_preview_run()
+        wizard = self.env["gentle.followup.send"].browse(action["res_id"])
+        self.assertEqual(wizard.line_ids.partner_id, self.customer | self.second)
+        self.assertFalse(self._gentle_history(self.move | self.move2))
+        # Go live after every due date: nothing would be sent, and it says why.
+        self.company.gentle_go_live_date = date(2026, 12, 1)
+        settings = self.env["res.config.settings"].create({})
+        with self.assertRaises(UserError) as caught:
+            settings.action_gentle_preview_run()
+        self.assertIn("go-live date", str(caught.exception))
