@@ -8,6 +8,7 @@ from . import (
     test_followup_state,
     test_followup_timing,
     test_followup_wizard,
+    test_i18n,
     test_score,
     test_security,
     test_settings,
