@@ -500,6 +500,17 @@ class GentleCollectionCase(models.Model):
         if not template:
             return
         for case in self.filtered(lambda c: c.partner_id.email):
+            if not (case.user_id.email or case.company_id.email):
+                # Without a sender address Odoo cannot send: say so instead.
+                case.message_post(
+                    body=self.env._(
+                        "The customer was not acknowledged: give %(company)s or "
+                        "the assignee an email address.",
+                        company=case.company_id.name,
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
+                continue
             case.message_post_with_source(
                 template,
                 subtype_xmlid="mail.mt_comment",

@@ -330,6 +330,15 @@ class TestGentleSupportCase(GentleCaseCommon):
         self.assertIn("Fran Front", ack.body)
         self.assertIn(self.invoice.name, ack.body)
 
+    def test_no_sender_address_is_noted_not_fatal(self):
+        self.company.email = False
+        (self.front_1 | self.front_2).partner_id.email = False
+        case = self.open_case(datetime(2026, 3, 2, 9))
+        self.assertFalse(
+            case.message_ids.filtered(lambda m: m.message_type == "comment")
+        )
+        self.assertIn("was not acknowledged", case.message_ids[0].body)
+
     def test_open_case_from_invoice_and_customer(self):
         action = self.invoice.action_gentle_open_case()
         form = Form(
