@@ -1,5 +1,11 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from markupsafe import Markup
+
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.exceptions import UserError
+from odoo.tools import SQL, format_amount, format_date
 
 from .gentle_score_snapshot import GRADES
 
@@ -71,6 +77,33 @@ class AccountMove(models.Model):
     )
     gentle_case_count = fields.Integer(
         string="Case Count", compute="_compute_gentle_case_count"
+    )
+    gentle_is_fee = fields.Boolean(
+        string="Late Fee Invoice",
+        copy=False,
+        readonly=True,
+        help="This invoice charges a late fee; it is never charged a fee itself.",
+    )
+    gentle_late_fee_ids = fields.One2many(
+        "gentle.late.fee", "invoice_id", string="Late Fees"
+    )
+    gentle_discount_nudged_on = fields.Date(
+        string="Discount Nudge Sent",
+        copy=False,
+        readonly=True,
+        help="When the customer was reminded of the early-payment discount.",
+    )
+    gentle_fee_clause = fields.Char(
+        string="Late Fee Clause",
+        compute="_compute_gentle_fee_clause",
+        help="The late-fee clause of the customer's follow-up policy, as printed "
+        "on the invoice.",
+    )
+    gentle_discount_guard_note = fields.Char(
+        string="Discount Guard",
+        compute="_compute_gentle_discount_guard_note",
+        help="Why the early-payment discount takes too much of the invoice's "
+        "margin to be posted as it is.",
     )
 
     @api.depends(
@@ -203,3 +236,273 @@ class AccountMove(models.Model):
         action["domain"] = [("move_ids", "in", self.ids)]
         action["context"] = {}
         return action
+
+    # ------------------------------------------------------------------
+    # Early-payment discount: margin guard
+    # ------------------------------------------------------------------
+
+    def _gentle_discount_figures(self):
+        """``(discount, margin, allowed)`` in company currency, or None when the
+        guard does not apply (off, no discount, or cost unknown and unguarded)."""
+        self.ensure_one()
+        company = self.company_id
+        share = company.gentle_discount_max_margin_share
+        if not share or self.move_type != "out_invoice" or self.gentle_is_fee:
+            return None
+        terms = self.line_ids.filtered(
+            lambda line: line.display_type == "payment_term" and line.discount_date
+        )
+        discount = sum(line.balance - line.discount_balance for line in terms)
+        if company.currency_id.compare_amounts(discount, 0) <= 0:
+            return None
+        cost = 0.0
+        for line in self.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        ):
+            product = line.product_id.with_company(company)
+            if not product or not product.standard_price:
+                if not company.gentle_discount_guard_unknown_cost:
+                    return None
+                continue
+            quantity = (
+                line.product_uom_id._compute_quantity(line.quantity, product.uom_id)
+                if line.product_uom_id
+                else line.quantity
+            )
+            cost += product.standard_price * quantity
+        margin = self.amount_untaxed_signed - cost
+        allowed = company.currency_id.round(max(margin, 0.0) * share)
+        return discount, margin, allowed
+
+    def _gentle_discount_guard_message(self):
+        """Why posting this invoice with its discount is refused (False: it isn't)."""
+        self.ensure_one()
+        figures = self._gentle_discount_figures()
+        if not figures:
+            return False
+        discount, margin, allowed = figures
+        currency = self.company_id.currency_id
+        if currency.compare_amounts(discount, allowed) <= 0:
+            return False
+        return self.env._(
+            "The early-payment discount of %(discount)s takes more than "
+            "%(share)s %% of the margin of %(margin)s (at most %(allowed)s).",
+            discount=format_amount(self.env, discount, currency),
+            share=round(self.company_id.gentle_discount_max_margin_share * 100, 2),
+            margin=format_amount(self.env, margin, currency),
+            allowed=format_amount(self.env, allowed, currency),
+        )
+
+    @api.depends(
+        "line_ids.discount_balance",
+        "line_ids.balance",
+        "line_ids.product_id",
+        "line_ids.quantity",
+        "company_id.gentle_discount_max_margin_share",
+        "company_id.gentle_discount_guard_unknown_cost",
+        "state",
+    )
+    def _compute_gentle_discount_guard_note(self):
+        for move in self:
+            move.gentle_discount_guard_note = (
+                move.state == "draft" and move._gentle_discount_guard_message()
+            ) or False
+
+    def _post(self, soft=True):
+        if not self.env.context.get("gentle_skip_discount_guard"):
+            for move in self:
+                message = move._gentle_discount_guard_message()
+                if message:
+                    raise UserError(
+                        self.env._(
+                            "%(invoice)s cannot be posted: %(reason)s Post it with "
+                            '"Post without discount", choose a payment term without '
+                            "early discount, or raise the allowed share of margin in "
+                            "the Collections settings.",
+                            invoice=move.display_name,
+                            reason=message,
+                        )
+                    )
+        return super()._post(soft=soft)
+
+    def action_gentle_post_without_discount(self):
+        """Post the invoices without their early-payment discount: the payment
+        term is replaced by its due date, so neither the PDF nor the payment
+        offers the discount."""
+        for move in self.filtered(lambda m: m.state == "draft"):
+            term = move.invoice_payment_term_id
+            if not term.early_discount:
+                continue
+            due = max(
+                move.line_ids.filtered(
+                    lambda line: line.display_type == "payment_term"
+                ).mapped("date_maturity"),
+                default=move.invoice_date_due,
+            )
+            move.write({"invoice_payment_term_id": False, "invoice_date_due": due})
+            move.message_post(
+                body=self.env._(
+                    "Posted without the early-payment discount of %(term)s; "
+                    "due on %(date)s.",
+                    term=term.display_name,
+                    date=format_date(self.env, due),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return self.with_context(gentle_skip_discount_guard=True).action_post()
+
+    # ------------------------------------------------------------------
+    # Early-payment discount: nudge
+    # ------------------------------------------------------------------
+
+    def _gentle_discount_lines(self, today):
+        """Receivable lines of these invoices whose discount is still open on
+        ``today``."""
+        return self.line_ids.filtered(
+            lambda line: (
+                line.display_type == "payment_term"
+                and line.discount_date
+                and line.discount_date >= today
+                and not line.reconciled
+                and line.amount_residual_currency
+                and line.currency_id.compare_amounts(
+                    line.amount_residual_currency, line.amount_currency
+                )
+                == 0
+            )
+        )
+
+    def _gentle_discount_eligible(self, today):
+        """True when this invoice's customer may be nudged about its discount."""
+        self.ensure_one()
+        partner = self.commercial_partner_id.with_company(self.company_id)
+        if partner._fields.get("gentle_hardship") and partner.gentle_hardship:
+            return False
+        if self._gentle_discount_guard_message():
+            return False
+        policy = (
+            self.line_ids.filtered(
+                lambda line: line.display_type == "payment_term"
+            ).gentle_policy_id[:1]
+            or self.company_id.gentle_default_policy_id
+        )
+        grades = policy.discount_grade_ids.mapped("code")
+        return not grades or partner.gentle_grade in grades
+
+    @api.model
+    def _cron_discount_nudge(self, today=None):
+        """Scheduled action: remind eligible customers of their early-payment
+        discount, ``gentle_discount_nudge_days`` before its date, once per invoice.
+
+        :returns: the invoices nudged
+        """
+        today = today or fields.Date.context_today(self)
+        nudged = self.browse()
+        companies = self.env["res.company"].search(
+            [("gentle_discount_nudge_days", ">", 0)]
+        )
+        for company in companies:
+            last = today + timedelta(days=company.gentle_discount_nudge_days)
+            lines = self.env["account.move.line"].search(
+                [
+                    ("company_id", "=", company.id),
+                    ("display_type", "=", "payment_term"),
+                    ("parent_state", "=", "posted"),
+                    ("move_id.move_type", "=", "out_invoice"),
+                    ("move_id.gentle_discount_nudged_on", "=", False),
+                    ("move_id.payment_state", "in", ("not_paid", "partial")),
+                    ("discount_date", ">=", today),
+                    ("discount_date", "<=", last),
+                    ("reconciled", "=", False),
+                ]
+            )
+            by_partner = defaultdict(lambda: self.env["account.move.line"])
+            for move in lines.move_id:
+                if not move._gentle_discount_eligible(today):
+                    continue
+                open_lines = move._gentle_discount_lines(today)
+                if open_lines:
+                    by_partner[move.commercial_partner_id] |= open_lines
+            for partner, partner_lines in by_partner.items():
+                self._gentle_send_discount_nudge(partner, partner_lines)
+                nudged |= partner_lines.move_id
+        nudged.write({"gentle_discount_nudged_on": today})
+        return nudged
+
+    @api.model
+    def _gentle_send_discount_nudge(self, partner, lines):
+        """One email to ``partner`` listing the discounts of ``lines``, each with
+        the exact saving in the invoice currency and the date to pay by."""
+        env = self.with_context(lang=partner.lang or self.env.lang).env
+        items = Markup("").join(
+            Markup("<li>%s</li>")
+            % env._(
+                "%(invoice)s: pay %(discounted)s instead of %(total)s by %(date)s "
+                "and save %(saving)s.",
+                invoice=line.move_id.name,
+                discounted=format_amount(
+                    env, line.discount_amount_currency, line.currency_id
+                ),
+                total=format_amount(env, line.amount_currency, line.currency_id),
+                date=format_date(env, line.discount_date),
+                saving=format_amount(
+                    env,
+                    line.amount_currency - line.discount_amount_currency,
+                    line.currency_id,
+                ),
+            )
+            for line in lines.sorted(lambda line: (line.discount_date, line.id))
+        )
+        body = Markup("<p>%s</p><p>%s</p><ul>%s</ul><p>%s</p>") % (
+            env._("Hello %(name)s,", name=partner.name),
+            env._("A reminder that you can still save by paying early:"),
+            items,
+            env._("Thank you, %(company)s", company=lines.company_id[:1].name or ""),
+        )
+        recipients = lines.move_id.partner_id.filtered("email") or partner
+        partner.with_context(
+            mail_post_autofollow=False, mail_notify_force_send=False
+        ).message_post(
+            body=body,
+            subject=env._(
+                "Save on your invoices from %(company)s by paying early",
+                company=lines.company_id[:1].name or "",
+            ),
+            partner_ids=recipients.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            email_layout_xmlid="mail.mail_notification_light",
+        )
+
+    # ------------------------------------------------------------------
+    # Late fees
+    # ------------------------------------------------------------------
+
+    def _gentle_fee_policy(self):
+        """The follow-up policy whose late-fee clause applies to this invoice."""
+        self.ensure_one()
+        return (
+            self.line_ids.filtered(
+                lambda line: line.display_type == "payment_term"
+            ).gentle_policy_id[:1]
+            or self.gentle_policy_id
+            or self.commercial_partner_id.with_company(self.company_id).gentle_policy_id
+            or self.env["gentle.followup.engine"]._gentle_match_policy(
+                self.commercial_partner_id, self.company_id
+            )
+            or self.company_id.gentle_default_policy_id
+        )
+
+    @api.depends("partner_id", "company_id", "currency_id", "gentle_policy_id")
+    def _compute_gentle_fee_clause(self):
+        for move in self:
+            # Printed by anyone who may print the invoice, collector or not.
+            move.gentle_fee_clause = move.sudo()._gentle_fee_clause() or False
+
+    def _gentle_fee_clause(self):
+        """The late-fee clause printed on this invoice (False: none)."""
+        self.ensure_one()
+        if self.move_type != "out_invoice" or self.gentle_is_fee:
+            return False
+        policy = self._gentle_fee_policy()
+        return policy and policy._gentle_fee_clause(self.currency_id)

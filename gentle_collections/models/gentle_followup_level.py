@@ -11,6 +11,7 @@ ACTION_FIELDS = (
     "print_letter",
     "create_call_activity",
     "create_activity",
+    "charge_fee",
 )
 
 
@@ -64,6 +65,11 @@ class GentleFollowupLevel(models.Model):
     activity_note = fields.Html(
         string="Activity Note",
         help="What the responsible should do, shown on the activity.",
+    )
+    charge_fee = fields.Boolean(
+        string="Charge Late Fee",
+        help="Charge the policy's late fee on each overdue invoice reaching this "
+        "level: one fee invoice per invoice and calendar month, linked to it.",
     )
     requires_approval = fields.Boolean(
         help="Queue the message for a collections manager to approve, skip or "
@@ -159,7 +165,7 @@ class GentleFollowupLevel(models.Model):
                 raise ValidationError(
                     self.env._(
                         "Level %(level)s does nothing: tick at least one action "
-                        "(email, SMS, letter, call or activity).",
+                        "(email, SMS, letter, call, activity or late fee).",
                         level=level.name,
                     )
                 )

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_repr, format_amount
 
 TONES = [
     ("friendly", "Friendly"),
@@ -61,6 +61,72 @@ class GentleFollowupPolicy(models.Model):
         "level matching its age, but never at a firmer tone than this one.",
     )
     level_count = fields.Integer(compute="_compute_level_count")
+    discount_grade_ids = fields.Many2many(
+        "gentle.grade",
+        "gentle_followup_policy_discount_grade_rel",
+        "policy_id",
+        "grade_id",
+        string="Discount Nudge for Grades",
+        help="Customers of these grades are reminded of their early-payment "
+        "discount before it expires. Leave empty for all grades.",
+    )
+    fee_mode = fields.Selection(
+        [
+            ("none", "No late fee"),
+            ("fixed", "Fixed amount"),
+            ("monthly_rate", "Interest per month"),
+        ],
+        string="Late Fee",
+        default="none",
+        required=True,
+        tracking=True,
+        help="What a level that charges a fee adds, once per invoice and calendar "
+        "month: a fixed amount, or a percentage of the amount still due.",
+    )
+    fee_amount = fields.Monetary(
+        string="Fee Amount",
+        currency_field="fee_currency_id",
+        help="Fixed fee per overdue invoice and month, in the company currency; "
+        "converted to the invoice currency.",
+    )
+    fee_currency_id = fields.Many2one(related="company_id.currency_id")
+    fee_rate = fields.Float(
+        string="Interest per Month (%)",
+        digits=(16, 4),
+        help="Percentage of the amount still due charged per month, e.g. 1.0.",
+    )
+    fee_grace_days = fields.Integer(
+        string="Fee Grace Days",
+        help="No fee is charged until this many days after the due date.",
+    )
+    fee_product_id = fields.Many2one(
+        "product.product",
+        string="Fee Product",
+        help="Product of the fee invoice line (its income account is used).",
+    )
+    fee_journal_id = fields.Many2one(
+        "account.journal",
+        string="Fee Journal",
+        domain="[('type', '=', 'sale'), ('company_id', '=', company_id)]",
+        help="Sales journal of the fee invoices (default: the first sales journal).",
+    )
+    fee_tax_ids = fields.Many2many(
+        "account.tax",
+        "gentle_followup_policy_fee_tax_rel",
+        "policy_id",
+        "tax_id",
+        string="Fee Taxes",
+        domain="[('type_tax_use', '=', 'sale'), ('company_id', '=', company_id)]",
+        help="Taxes applied to the fee (none if empty).",
+    )
+    fee_waived_grade_ids = fields.Many2many(
+        "gentle.grade",
+        "gentle_followup_policy_fee_waived_grade_rel",
+        "policy_id",
+        "grade_id",
+        string="No Fee for Grades",
+        help="Customers of these grades are never charged a late fee.",
+    )
 
     _sql_constraints = [
         (
@@ -70,6 +136,63 @@ class GentleFollowupPolicy(models.Model):
             "default before choosing another.",
         ),
     ]
+
+    @api.constrains("fee_amount", "fee_rate", "fee_grace_days")
+    def _check_fee(self):
+        for policy in self:
+            if policy.fee_amount < 0 or policy.fee_rate < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The late fee of %(policy)s is negative: enter an amount "
+                        "and a monthly rate of 0 or more.",
+                        policy=policy.display_name,
+                    )
+                )
+            if policy.fee_grace_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The fee grace days of %(policy)s are negative: enter 0 or "
+                        "more days after the due date.",
+                        policy=policy.display_name,
+                    )
+                )
+
+    def _gentle_fee_clause(self, currency=None):
+        """The late-fee clause of this policy, in words (False if no fee).
+
+        :param currency: currency to state a fixed fee in (default: company's)
+        """
+        self.ensure_one()
+        if self.fee_mode == "fixed" and self.fee_amount:
+            currency = currency or self.company_id.currency_id
+            amount = self.company_id.currency_id._convert(
+                self.fee_amount,
+                currency,
+                self.company_id,
+                fields.Date.context_today(self),
+            )
+            fee = self.env._(
+                "%(amount)s per invoice and month",
+                amount=format_amount(self.env, amount, currency),
+            )
+        elif self.fee_mode == "monthly_rate" and self.fee_rate:
+            fee = self.env._(
+                "%(rate)s %% per month of the amount still due",
+                rate=float_repr(self.fee_rate, 2).rstrip("0").rstrip("."),
+            )
+        else:
+            return False
+        if self.fee_grace_days:
+            return self.env._(
+                "Payments received more than %(days)s days after the due date bear "
+                "a late fee of %(fee)s.",
+                days=self.fee_grace_days,
+                fee=fee,
+            )
+        return self.env._(
+            "Payments received after the due date bear a late fee of %(fee)s.",
+            fee=fee,
+        )
 
     @api.depends("level_ids")
     def _compute_level_count(self):
