@@ -1,1 +1,1 @@
-from . import portal
+from . import gentle_payment_plan_portal, portal

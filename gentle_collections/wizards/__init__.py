@@ -1,1 +1,1 @@
-from . import gentle_followup_send
+from . import gentle_followup_send, gentle_payment_plan_propose

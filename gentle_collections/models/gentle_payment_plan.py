@@ -1,0 +1,542 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+# Defines gentle.score.engine before the extension below (models load in the
+# order their classes are defined; this module sorts before it).
+from . import gentle_score_engine  # noqa: F401
+
+# Each instalment gets a friendly reminder this many days before its due date.
+PRE_DUE_DAYS = 3
+PLAN_INVOICE_TYPES = ("out_invoice",)
+
+
+class GentlePaymentPlan(models.Model):
+    """Instalments agreed with a customer for some of their open invoices."""
+
+    _name = "gentle.payment.plan"
+    _description = "Payment Plan"
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _mail_post_access = "read"
+
+    name = fields.Char(
+        string="Reference", required=True, copy=False, readonly=True, default="New"
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        domain=[("is_company", "=", True)],
+        help="The customer (company) who pays the instalments.",
+    )
+    move_ids = fields.Many2many(
+        "account.move",
+        "gentle_payment_plan_move_rel",
+        "plan_id",
+        "move_id",
+        string="Invoices",
+        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
+        " ('company_id', '=', company_id), ('commercial_partner_id', '=', partner_id),"
+        " ('amount_residual', '>', 0)]",
+        help="Their follow-up is on hold while the plan is agreed.",
+    )
+    amount_total = fields.Monetary(
+        string="Total",
+        currency_field="currency_id",
+        readonly=True,
+        tracking=True,
+        help="What the invoices still owed when the plan was set up (company "
+        "currency); the instalments add up to exactly this amount.",
+    )
+    amount_paid = fields.Monetary(
+        compute="_compute_amounts",
+        currency_field="currency_id",
+        help="Paid since the plan was set up: the total less what the invoices "
+        "still owe.",
+    )
+    amount_due = fields.Monetary(
+        string="Still Due", compute="_compute_amounts", currency_field="currency_id"
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("agreed", "Agreed"),
+            ("completed", "Completed"),
+            ("broken", "Broken"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+        index=True,
+        copy=False,
+    )
+    grace_days = fields.Integer(
+        default=5,
+        help="Days after an instalment's due date before an unpaid instalment "
+        "breaks the plan.",
+    )
+    line_ids = fields.One2many(
+        "gentle.payment.plan.line", "plan_id", string="Instalments", copy=True
+    )
+    next_line_id = fields.Many2one(
+        "gentle.payment.plan.line",
+        string="Next Instalment",
+        compute="_compute_next_line",
+    )
+    next_date = fields.Date(string="Next Due Date", compute="_compute_next_line")
+    agreed_on = fields.Date(readonly=True, copy=False)
+    broken_on = fields.Date(
+        readonly=True, copy=False, help="When a missed instalment broke the plan."
+    )
+    case_id = fields.Many2one(
+        "gentle.collection.case",
+        string="Case",
+        index="btree_not_null",
+        copy=False,
+        help="The customer's request this plan answers; resolved when the plan "
+        "is agreed.",
+    )
+
+    # ------------------------------------------------------------------
+    # Computes and constraints
+    # ------------------------------------------------------------------
+
+    @api.depends("amount_total", "move_ids.amount_residual_signed", "state")
+    def _compute_amounts(self):
+        for plan in self:
+            if plan.state in ("draft", "cancelled"):
+                plan.amount_paid = 0.0
+                plan.amount_due = plan.amount_total
+                continue
+            residual = sum(plan.move_ids.mapped("amount_residual_signed"))
+            paid = plan.currency_id.round(plan.amount_total - residual)
+            plan.amount_paid = min(max(paid, 0.0), plan.amount_total)
+            plan.amount_due = plan.amount_total - plan.amount_paid
+
+    @api.depends("line_ids.state", "line_ids.date_due")
+    def _compute_next_line(self):
+        for plan in self:
+            lines = plan.line_ids.filtered(lambda line: line.state != "paid")
+            plan.next_line_id = lines[:1]
+            plan.next_date = lines[:1].date_due
+
+    def _compute_access_url(self):
+        result = super()._compute_access_url()
+        for plan in self:
+            plan.access_url = f"/my/payment_plans/{plan.id}"
+        return result
+
+    @api.constrains("state", "line_ids", "amount_total")
+    def _check_lines_sum(self):
+        for plan in self.filtered(lambda p: p.state in ("agreed", "completed")):
+            plan._gentle_check_sum()
+
+    @api.constrains("partner_id", "move_ids", "company_id")
+    def _check_move_ids(self):
+        for plan in self:
+            wrong = plan.move_ids.filtered(
+                lambda m, plan=plan: (
+                    m.move_type not in PLAN_INVOICE_TYPES
+                    or m.state != "posted"
+                    or m.company_id != plan.company_id
+                    or m.commercial_partner_id != plan.partner_id.commercial_partner_id
+                )
+            )
+            if wrong:
+                raise ValidationError(
+                    self.env._(
+                        "Plan %(plan)s may only cover posted customer invoices of "
+                        "%(customer)s in %(company)s; remove %(moves)s.",
+                        plan=plan.name,
+                        customer=plan.partner_id.display_name,
+                        company=plan.company_id.name,
+                        moves=", ".join(wrong.mapped("display_name")),
+                    )
+                )
+
+    def _gentle_check_sum(self):
+        self.ensure_one()
+        total = sum(self.line_ids.mapped("amount"))
+        if self.currency_id.compare_amounts(total, self.amount_total):
+            raise ValidationError(
+                self.env._(
+                    "The instalments of %(plan)s add up to %(lines)s but the plan "
+                    "total is %(total)s: adjust the amounts so that they match "
+                    "exactly.",
+                    plan=self.name,
+                    lines=self.currency_id.format(total),
+                    total=self.currency_id.format(self.amount_total),
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "New") == "New":
+                vals["name"] = (
+                    self.env["ir.sequence"].next_by_code("gentle.payment.plan") or "New"
+                )
+        plans = super().create(vals_list)
+        plans._gentle_refresh_total()
+        return plans
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "move_ids" in vals:
+            self.filtered(lambda p: p.state == "draft")._gentle_refresh_total()
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_running(self):
+        running = self.filtered(lambda p: p.state not in ("draft", "cancelled"))
+        if running:
+            raise UserError(
+                self.env._(
+                    "Plan %(plans)s was agreed with the customer and is kept as a "
+                    "record: cancel it instead of deleting it.",
+                    plans=", ".join(running.mapped("name")),
+                )
+            )
+
+    def _gentle_refresh_total(self):
+        for plan in self:
+            total = plan.currency_id.round(
+                sum(plan.move_ids.mapped("amount_residual_signed"))
+            )
+            if plan.currency_id.compare_amounts(total, plan.amount_total):
+                plan.amount_total = total
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_agree(self):
+        """Check the instalments, hold the invoices and resolve the case."""
+        today = fields.Date.context_today(self)
+        for plan in self:
+            if plan.state != "draft":
+                raise UserError(
+                    self.env._(
+                        "Plan %(plan)s is not a draft: only a draft plan can be "
+                        "agreed.",
+                        plan=plan.name,
+                    )
+                )
+            if not plan.move_ids:
+                raise UserError(
+                    self.env._(
+                        "Plan %(plan)s covers no invoice: add the invoices it pays.",
+                        plan=plan.name,
+                    )
+                )
+            if not plan.line_ids:
+                raise UserError(
+                    self.env._(
+                        "Plan %(plan)s has no instalment: add at least one.",
+                        plan=plan.name,
+                    )
+                )
+            early = plan.line_ids.filtered(lambda line: line.date_due < today)
+            if early:
+                raise ValidationError(
+                    self.env._(
+                        "Instalments of %(plan)s fall before today (%(dates)s): "
+                        "move them to today or later.",
+                        plan=plan.name,
+                        dates=", ".join(
+                            fields.Date.to_string(d) for d in early.mapped("date_due")
+                        ),
+                    )
+                )
+            plan._gentle_refresh_total()
+            plan.write({"state": "agreed", "agreed_on": today})
+            plan.message_post(
+                body=self.env._(
+                    "Plan agreed: %(count)s instalment(s), %(total)s in all. "
+                    "Follow-up of the invoices is on hold while it runs.",
+                    count=len(plan.line_ids),
+                    total=plan.currency_id.format(plan.amount_total),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+            case = plan.case_id
+            if case and case.state in ("new", "in_progress", "waiting"):
+                case.write({"outcome": "plan_agreed"})
+                case.action_resolve()
+        return True
+
+    def action_cancel(self):
+        """Cancel the plan; follow-up of its invoices resumes."""
+        for plan in self:
+            if plan.state not in ("draft", "agreed"):
+                raise UserError(
+                    self.env._(
+                        "Plan %(plan)s is already closed.",
+                        plan=plan.name,
+                    )
+                )
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_draft(self):
+        self.filtered(lambda p: p.state == "cancelled").write({"state": "draft"})
+        return True
+
+    # ------------------------------------------------------------------
+    # Scheduled action: outcome and instalment reminders
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_plan_reminders(self, today=None):
+        """Daily: close paid plans, break plans with a missed instalment, then
+        send each instalment's pre-due and due reminders (once each).
+
+        Instalments are not a source of the follow-up engine: the engine chases
+        receivable lines of invoices, which a plan puts on hold, so the plan
+        sends its own reminders through the same mail channel (chatter + mail
+        template) from this dedicated cron.
+        """
+        today = today or fields.Date.context_today(self)
+        plans = (
+            self.sudo()
+            .with_context(gentle_plan_today=today)
+            .search([("state", "=", "agreed")])
+        )
+        plans._gentle_update_outcome(today)
+        plans.filtered(lambda p: p.state == "agreed")._gentle_send_reminders(today)
+        return True
+
+    def _gentle_update_outcome(self, today):
+        completed = self.browse()
+        for plan in self:
+            lines = plan.line_ids.sorted("date_due")
+            if lines and all(line.state == "paid" for line in lines):
+                completed |= plan
+                continue
+            missed = lines.filtered(
+                lambda line, plan=plan: (
+                    line.state != "paid"
+                    and line.date_due + timedelta(days=plan.grace_days) < today
+                )
+            )
+            if missed:
+                plan._gentle_break(missed, today)
+        if completed:
+            completed.write({"state": "completed"})
+            for plan in completed:
+                plan.message_post(
+                    body=self.env._("All instalments paid: plan completed. Thank you!"),
+                    subtype_xmlid="mail.mt_note",
+                )
+
+    def _gentle_break(self, missed, today):
+        self.ensure_one()
+        missed.write({"missed": True})
+        self.write({"state": "broken", "broken_on": today})
+        dates = ", ".join(fields.Date.to_string(d) for d in missed.mapped("date_due"))
+        self.message_post(
+            body=self.env._(
+                "Instalment(s) due %(dates)s not paid within %(grace)s day(s) of "
+                "grace: plan broken. Normal follow-up of the invoices resumes.",
+                dates=dates,
+                grace=self.grace_days,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        user = self.create_uid
+        if user and not user.share and user.active:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=today,
+                summary=self.env._("Payment plan broken"),
+                note=self.env._(
+                    "%(customer)s missed the instalment(s) due %(dates)s of plan "
+                    "%(plan)s. Call them before follow-up escalates.",
+                    customer=self.partner_id.display_name,
+                    dates=dates,
+                    plan=self.name,
+                ),
+                user_id=user.id,
+            )
+
+    def _gentle_send_reminders(self, today):
+        template = self.env.ref(
+            "gentle_collections.gentle_payment_plan_reminder_mail_template",
+            raise_if_not_found=False,
+        )
+        for plan in self:
+            pre_due, due = plan._gentle_reminder_lines_on(today)
+            lines = pre_due | due
+            if not lines:
+                continue
+            if template and plan.partner_id.email:
+                plan.with_context(
+                    gentle_plan_line_ids=lines.ids, gentle_plan_today=today
+                ).message_post_with_source(
+                    template,
+                    subtype_xmlid="mail.mt_comment",
+                    message_type="comment",
+                )
+            pre_due.write({"pre_due_sent": True})
+            due.write({"due_sent": True, "pre_due_sent": True})
+
+    def _gentle_reminder_lines_on(self, today):
+        """Instalments whose pre-due and due reminders are to be sent on ``today``.
+
+        :returns: ``(pre_due, due)`` line recordsets
+        """
+        self.ensure_one()
+        open_lines = self.line_ids.filtered(lambda line: line.state != "paid")
+        due = open_lines.filtered(
+            lambda line: not line.due_sent and line.date_due <= today
+        )
+        pre_due = open_lines.filtered(
+            lambda line: (
+                not line.pre_due_sent
+                and line.date_due - timedelta(days=PRE_DUE_DAYS)
+                <= today
+                < line.date_due
+            )
+        )
+        return pre_due, due
+
+    def _gentle_reminder_lines(self):
+        """The instalments a reminder being rendered is about (see the template)."""
+        ids = self.env.context.get("gentle_plan_line_ids") or []
+        return self.line_ids.filtered(lambda line: line.id in ids).sorted("date_due")
+
+
+class GentleFollowupEngine(models.AbstractModel):
+    _inherit = "gentle.followup.engine"
+
+    @api.model
+    def _gentle_hold_sql(self, date):
+        self.env["gentle.payment.plan"].flush_model(["state", "move_ids"])
+        return SQL(
+            """(%s OR EXISTS (
+                    SELECT 1
+                      FROM gentle_payment_plan_move_rel gppr
+                      JOIN gentle_payment_plan gpp ON gpp.id = gppr.plan_id
+                     WHERE gppr.move_id = am.id AND gpp.state = 'agreed'
+                ))""",
+            super()._gentle_hold_sql(date),
+        )
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    gentle_plan_ids = fields.Many2many(
+        "gentle.payment.plan",
+        "gentle_payment_plan_move_rel",
+        "move_id",
+        "plan_id",
+        string="Payment Plans",
+        copy=False,
+        readonly=True,
+    )
+
+    @api.depends("gentle_plan_ids.state")
+    def _compute_gentle_hold(self):
+        return super()._compute_gentle_hold()
+
+    def _gentle_hold_reasons(self, today):
+        reasons = super()._gentle_hold_reasons(today)
+        for plan in self.sudo().gentle_plan_ids.filtered(lambda p: p.state == "agreed"):
+            reasons.append(self.env._("Payment plan %(plan)s agreed", plan=plan.name))
+        return reasons
+
+
+class GentleScoreEngine(models.AbstractModel):
+    _inherit = "gentle.score.engine"
+
+    @api.model
+    def _gentle_score_events_sql(self, company, date_from, date_to):
+        self.env["gentle.payment.plan"].flush_model(
+            ["partner_id", "company_id", "state", "broken_on"]
+        )
+        return SQL(
+            """(%s) UNION ALL (
+                SELECT gpp.partner_id, 0 AS disputes, 0 AS promises_kept,
+                       0 AS promises_broken, COUNT(*)::int AS plans_broken
+                  FROM gentle_payment_plan gpp
+                 WHERE gpp.company_id = %s
+                   AND gpp.state = 'broken'
+                   AND gpp.broken_on BETWEEN %s AND %s
+              GROUP BY gpp.partner_id)""",
+            super()._gentle_score_events_sql(company, date_from, date_to),
+            company.id,
+            date_from,
+            date_to,
+        )
+
+
+class GentleCollectionCase(models.Model):
+    _inherit = "gentle.collection.case"
+
+    def action_gentle_payment_plan(self):
+        """Open the plan proposal for the case's customer and invoices; the case is
+        resolved as "plan agreed" when the plan is agreed."""
+        self.ensure_one()
+        if self.state not in ("new", "in_progress", "waiting"):
+            raise UserError(
+                self.env._("Case %(case)s is already closed.", case=self.name)
+            )
+        moves = self.move_ids.filtered(
+            lambda m: (
+                m.move_type in PLAN_INVOICE_TYPES
+                and m.state == "posted"
+                and m.amount_residual > 0
+            )
+        )
+        return self.env["gentle.payment.plan.propose"]._gentle_open(
+            self.partner_id.commercial_partner_id, moves, case=self
+        )
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    gentle_plan_count = fields.Integer(
+        string="Payment Plans", compute="_compute_gentle_plan_count"
+    )
+
+    def _compute_gentle_plan_count(self):
+        groups = self.env["gentle.payment.plan"]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids)],
+            ["partner_id"],
+            ["__count"],
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.gentle_plan_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def action_gentle_payment_plans(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "gentle_collections.gentle_payment_plan_action"
+        )
+        partner = self.commercial_partner_id
+        action["domain"] = [("partner_id", "=", partner.id)]
+        action["context"] = {"default_partner_id": partner.id}
+        return action
+
+    def action_gentle_propose_plan(self):
+        self.ensure_one()
+        return self.env["gentle.payment.plan.propose"]._gentle_open(
+            self.commercial_partner_id
+        )

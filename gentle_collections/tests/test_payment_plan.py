@@ -1,0 +1,474 @@
+from datetime import date, datetime
+
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import Form, HttpCase, new_test_user, tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+TODAY = date(2026, 3, 2)
+
+
+class GentlePlanCommon(AccountTestInvoicingCommon):
+    """A customer with two overdue invoices (1000 and 500) and another customer."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.company.resource_calendar_id.tz = "UTC"
+        cls.company.gentle_go_live_date = date(2026, 1, 1)
+        cls.collector = new_test_user(
+            cls.env,
+            login="plan_collector",
+            groups="base.group_user,gentle_collections.group_gentle_user",
+            name="Carl Collector",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Plan Corp",
+                "email": "ap@plancorp.example.com",
+                "is_company": True,
+                "tz": "UTC",
+            }
+        )
+        cls.other_customer = cls.env["res.partner"].create(
+            {"name": "Other Plan Ltd", "email": "ap@otherplan.example.com"}
+        )
+        cls.invoice = cls.make_invoice(cls.customer, date(2026, 2, 2), 1000.0)
+        cls.invoice_2 = cls.make_invoice(cls.customer, date(2026, 2, 3), 500.0)
+        cls.other_invoice = cls.make_invoice(
+            cls.other_customer, date(2026, 2, 2), 300.0
+        )
+
+    @classmethod
+    def make_invoice(cls, partner, day, amount):
+        """A posted invoice dated and due on ``day``."""
+        invoice = cls.init_invoice(
+            "out_invoice", partner=partner, invoice_date=day, amounts=[amount]
+        )
+        invoice.invoice_date_due = day
+        invoice.action_post()
+        return invoice
+
+    def propose(self, moves=None, **values):
+        """A proposal for ``moves`` (the customer's overdue invoices by default)."""
+        Propose = self.env["gentle.payment.plan.propose"]
+        if moves is None:
+            Propose = Propose.with_context(
+                active_model="res.partner", active_ids=self.customer.ids
+            )
+        else:
+            Propose = Propose.with_context(
+                active_model="account.move", active_ids=moves.ids
+            )
+        defaults = {"installment_count": 3, "frequency": "monthly"}
+        return Propose.create({**defaults, **values})
+
+    def make_plan(self, moves=None, agree=True, **values):
+        with freeze_time(TODAY):
+            wizard = self.propose(moves, date_first=date(2026, 3, 10), **values)
+            action = wizard.with_user(self.collector).action_create_plan()
+            plan = self.env["gentle.payment.plan"].browse(action["res_id"])
+            if agree:
+                plan.action_agree()
+        return plan
+
+    def pay(self, invoice, amount, day):
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"amount": amount, "payment_date": day})._create_payments()
+
+    def reminders(self, plan):
+        return plan.message_ids.filtered(
+            lambda m: m.message_type == "comment" and "instalment" in (m.subject or "")
+        )
+
+    def assertRefused(self, exception, text):
+        """Raises ``exception`` naming ``text``; the savepoint of assertRaises
+        proves nothing of the call was saved."""
+        return _Refused(self, exception, text)
+
+
+class _Refused:
+    def __init__(self, case, exception, text):
+        self.case, self.text = case, text
+        self.inner = case.assertRaises(exception)
+
+    def __enter__(self):
+        self.caught = self.inner.__enter__()
+        return self.caught
+
+    def __exit__(self, *exc_info):
+        handled = self.inner.__exit__(*exc_info)
+        self.case.assertRegex(str(self.caught.exception), self.text)
+        return handled
+
+
+@tagged("post_install", "-at_install")
+class TestGentlePaymentPlan(GentlePlanCommon):
+    # ------------------------------------------------------------------
+    # Proposal
+    # ------------------------------------------------------------------
+
+    def test_wizard_splits_the_residual_exactly(self):
+        with freeze_time(TODAY):
+            wizard = self.propose(self.invoice, date_first=date(2026, 3, 10))
+            self.assertEqual(wizard.partner_id, self.customer)
+            self.assertEqual(wizard.amount_total, 1000.0)
+            self.assertEqual(
+                wizard._gentle_schedule(),
+                [
+                    (date(2026, 3, 10), 333.33),
+                    (date(2026, 4, 10), 333.33),
+                    (date(2026, 5, 10), 333.34),
+                ],
+            )
+            self.assertIn("333.34", wizard.preview)
+            # Down payment first, the rest shared; weekly.
+            wizard.write({"down_payment": 100.0, "frequency": "weekly"})
+            self.assertEqual(
+                wizard._gentle_schedule(),
+                [
+                    (date(2026, 3, 10), 100.0),
+                    (date(2026, 3, 17), 300.0),
+                    (date(2026, 3, 24), 300.0),
+                    (date(2026, 3, 31), 300.0),
+                ],
+            )
+            # Every two weeks, 7 instalments: the last one absorbs the rounding.
+            wizard.write(
+                {"down_payment": 0.0, "frequency": "biweekly", "installment_count": 7}
+            )
+            schedule = wizard._gentle_schedule()
+            self.assertEqual([a for _d, a in schedule], [142.86] * 6 + [142.84])
+            self.assertEqual(schedule[1][0], date(2026, 3, 24))
+            self.assertAlmostEqual(sum(a for _d, a in schedule), 1000.0, places=6)
+
+    def test_create_plan_from_the_customer_overdue_invoices(self):
+        plan = self.make_plan(agree=False)
+        self.assertEqual(plan.state, "draft")
+        self.assertEqual(plan.partner_id, self.customer)
+        self.assertEqual(plan.move_ids, self.invoice | self.invoice_2)
+        self.assertEqual(plan.amount_total, 1500.0)
+        self.assertEqual(plan.line_ids.mapped("amount"), [500.0, 500.0, 500.0])
+        self.assertEqual(plan.create_uid, self.collector)
+        # Not on hold while a draft.
+        self.assertFalse(self.invoice.gentle_on_hold)
+        self.assertEqual(self.customer.gentle_plan_count, 1)
+        with freeze_time(TODAY):
+            plan.action_agree()
+        self.assertEqual(plan.state, "agreed")
+        self.assertEqual(plan.agreed_on, TODAY)
+        self.assertIn("Plan agreed", plan.message_ids[0].body)
+
+    def test_draft_lines_edited_on_the_form(self):
+        plan = self.make_plan(self.invoice, agree=False)
+        with freeze_time(TODAY):
+            form = Form(plan)
+            with form.line_ids.edit(0) as line:
+                line.amount = 500.0
+            with form.line_ids.edit(1) as line:
+                line.amount = 166.66
+            form.save()
+            plan.action_agree()
+        self.assertEqual(
+            plan.line_ids.sorted("date_due").mapped("amount"), [500.0, 166.66, 333.34]
+        )
+        with self.assertRefused(UserError, "cancel it instead"):
+            plan.unlink()
+        plan.action_cancel()
+        self.assertEqual(plan.state, "cancelled")
+
+    def test_partner_selection_of_another_customer_is_refused(self):
+        with self.assertRefused(UserError, "single customer"):
+            self.propose(self.invoice | self.other_invoice)
+
+    # ------------------------------------------------------------------
+    # Bad input
+    # ------------------------------------------------------------------
+
+    def test_bad_proposal_is_refused_and_nothing_saved(self):
+        Plan = self.env["gentle.payment.plan"]
+        with freeze_time(TODAY):
+            wizard = self.propose(self.invoice, date_first=date(2026, 3, 10))
+            for values, exception, text in [
+                ({"date_first": date(2026, 3, 1)}, ValidationError, "in the past"),
+                ({"installment_count": 0}, ValidationError, "at least one"),
+                ({"down_payment": 1000.0}, ValidationError, "down payment"),
+                ({"down_payment": -5.0}, ValidationError, "down payment"),
+                ({"installment_count": 121}, ValidationError, "fewer"),
+                (
+                    {"installment_count": 100, "down_payment": 999.5},
+                    ValidationError,
+                    "fewer",
+                ),
+            ]:
+                with self.subTest(values=values):
+                    wizard.write(values)
+                    with self.assertRefused(exception, text):
+                        wizard.action_create_plan()
+                    wizard.write(
+                        {
+                            "date_first": date(2026, 3, 10),
+                            "installment_count": 3,
+                            "down_payment": 0.0,
+                        }
+                    )
+            # The first due date today is fine.
+            wizard.date_first = TODAY
+            self.assertEqual(wizard._gentle_schedule()[0][0], TODAY)
+        self.assertFalse(Plan.search([("partner_id", "=", self.customer.id)]))
+
+    def test_instalments_not_summing_or_before_today_are_refused(self):
+        plan = self.make_plan(self.invoice, agree=False)
+        lines = plan.line_ids.sorted("date_due")
+        with freeze_time(TODAY):
+            lines[0].amount = 300.0
+            with self.assertRefused(ValidationError, "add up to .*966.67"):
+                plan.action_agree()
+            self.assertEqual(plan.state, "draft")
+            lines[0].amount = 333.33
+            lines[0].date_due = date(2026, 3, 1)
+            with self.assertRefused(ValidationError, "before today.*2026-03-01"):
+                plan.action_agree()
+            self.assertEqual(plan.state, "draft")
+            lines[0].date_due = TODAY
+            plan.action_agree()
+        self.assertEqual(plan.state, "agreed")
+        # Once agreed, the sum is a constraint of the plan itself.
+        with self.assertRefused(ValidationError, "adjust the amounts"):
+            lines[2].amount = 300.0
+        with self.assertRefused(ValidationError, "above zero"):
+            plan.line_ids.create({"plan_id": plan.id, "date_due": TODAY, "amount": 0.0})
+
+    def test_plan_for_invoices_of_another_customer_is_refused(self):
+        with self.assertRefused(ValidationError, "only cover posted customer"):
+            self.env["gentle.payment.plan"].create(
+                {
+                    "partner_id": self.customer.id,
+                    "move_ids": [(6, 0, self.other_invoice.ids)],
+                }
+            )
+
+    # ------------------------------------------------------------------
+    # Holds and reminders
+    # ------------------------------------------------------------------
+
+    def test_agreed_plan_holds_its_invoices(self):
+        engine = self.env["gentle.followup.engine"]
+        now = datetime(2026, 3, 30, 10)
+        due = engine._gentle_due_partner_ids(
+            self.company, now, [self.customer.id], window=False
+        )
+        self.assertEqual(due, [self.customer.id])
+        plan = self.make_plan()
+        self.invoice.invalidate_recordset()
+        self.assertTrue(self.invoice.gentle_on_hold)
+        self.assertIn(
+            f"Payment plan {plan.name} agreed", self.invoice.gentle_hold_reason
+        )
+        held = self.env["account.move"].search(
+            [("gentle_on_hold", "=", True), ("id", "in", self.invoice.ids)]
+        )
+        self.assertEqual(held, self.invoice)
+        self.assertFalse(
+            engine._gentle_due_partner_ids(
+                self.company, now, [self.customer.id], window=False
+            )
+        )
+        plan.action_cancel()
+        self.assertEqual(
+            engine._gentle_due_partner_ids(
+                self.company, now, [self.customer.id], window=False
+            ),
+            [self.customer.id],
+        )
+
+    def test_reminders_before_and_on_the_due_date_only_once(self):
+        plan = self.make_plan(self.invoice)
+        first = plan.line_ids.sorted("date_due")[0]
+        Plan = self.env["gentle.payment.plan"]
+        Plan._cron_plan_reminders(today=date(2026, 3, 6))  # 4 days before
+        self.assertFalse(self.reminders(plan))
+        self.assertFalse(first.pre_due_sent)
+        Plan._cron_plan_reminders(today=date(2026, 3, 7))  # 3 days before
+        sent = self.reminders(plan)
+        self.assertEqual(len(sent), 1)
+        self.assertTrue(first.pre_due_sent)
+        self.assertFalse(first.due_sent)
+        self.assertIn("333.33", sent.body)
+        self.assertIn(self.customer, sent.partner_ids)
+        Plan._cron_plan_reminders(today=date(2026, 3, 7))
+        Plan._cron_plan_reminders(today=date(2026, 3, 9))  # day before: nothing new
+        self.assertEqual(len(self.reminders(plan)), 1)
+        Plan._cron_plan_reminders(today=date(2026, 3, 10))  # due date
+        self.assertEqual(len(self.reminders(plan)), 2)
+        self.assertTrue(first.due_sent)
+        Plan._cron_plan_reminders(today=date(2026, 3, 10))
+        Plan._cron_plan_reminders(today=date(2026, 3, 11))
+        self.assertEqual(len(self.reminders(plan)), 2)
+        self.assertEqual(plan.state, "agreed")
+        # Later instalments untouched.
+        self.assertFalse(
+            any(plan.line_ids.sorted("date_due")[1:].mapped("pre_due_sent"))
+        )
+
+    def test_paid_instalment_gets_no_reminder(self):
+        plan = self.make_plan(self.invoice)
+        self.pay(self.invoice, 333.33, date(2026, 3, 5))
+        self.env["gentle.payment.plan"]._cron_plan_reminders(today=date(2026, 3, 10))
+        self.assertFalse(self.reminders(plan))
+
+    # ------------------------------------------------------------------
+    # Payments and outcome
+    # ------------------------------------------------------------------
+
+    def test_payments_cover_instalments_in_date_order(self):
+        plan = self.make_plan(self.invoice)
+        lines = plan.line_ids.sorted("date_due")
+        with freeze_time(date(2026, 3, 9)):
+            self.assertEqual(lines.mapped("state"), ["pending"] * 3)
+            self.pay(self.invoice, 400.0, date(2026, 3, 9))
+            plan.invalidate_recordset()
+            lines.invalidate_recordset()
+            self.assertEqual(plan.amount_paid, 400.0)
+            self.assertEqual(plan.amount_due, 600.0)
+            self.assertEqual(lines.mapped("paid_amount"), [333.33, 66.67, 0.0])
+            self.assertEqual(lines.mapped("state"), ["paid", "pending", "pending"])
+            self.assertEqual(plan.next_line_id, lines[1])
+        with freeze_time(date(2026, 4, 11)):
+            lines.invalidate_recordset()
+            self.assertEqual(lines.mapped("state"), ["paid", "late", "pending"])
+            self.pay(self.invoice, 600.0, date(2026, 4, 11))
+            lines.invalidate_recordset()
+            self.assertEqual(lines.mapped("state"), ["paid"] * 3)
+        self.env["gentle.payment.plan"]._cron_plan_reminders(today=date(2026, 4, 11))
+        self.assertEqual(plan.state, "completed")
+        self.assertIn("plan completed", plan.message_ids[0].body)
+        self.invoice.invalidate_recordset()
+        self.assertFalse(self.invoice.gentle_on_hold)
+
+    def test_missed_instalment_after_grace_breaks_the_plan(self):
+        engine = self.env["gentle.followup.engine"]
+        plan = self.make_plan()
+        first = plan.line_ids.sorted("date_due")[0]
+        self.pay(self.invoice, 200.0, date(2026, 3, 9))
+        Plan = self.env["gentle.payment.plan"]
+        # Due 10 March, 5 days of grace: still running on the 15th.
+        Plan._cron_plan_reminders(today=date(2026, 3, 15))
+        self.assertEqual(plan.state, "agreed")
+        self.assertEqual(
+            first.with_context(gentle_plan_today=date(2026, 3, 15)).state, "late"
+        )
+        self.assertFalse(
+            engine._gentle_due_partner_ids(
+                self.company, datetime(2026, 3, 15, 10), [self.customer.id], False
+            )
+        )
+        Plan._cron_plan_reminders(today=date(2026, 3, 16))
+        self.assertEqual(plan.state, "broken")
+        self.assertEqual(plan.broken_on, date(2026, 3, 16))
+        self.assertTrue(first.missed)
+        first.invalidate_recordset()
+        self.assertEqual(first.state, "missed")
+        self.assertIn("plan broken", plan.message_ids[0].body)
+        activity = plan.activity_ids
+        self.assertEqual(activity.user_id, self.collector)
+        self.assertEqual(activity.summary, "Payment plan broken")
+        self.invoice.invalidate_recordset()
+        self.assertFalse(self.invoice.gentle_on_hold)
+        self.assertEqual(
+            engine._gentle_due_partner_ids(
+                self.company, datetime(2026, 3, 16, 10), [self.customer.id], False
+            ),
+            [self.customer.id],
+        )
+        # A broken plan sends no more reminders and is not broken twice.
+        count = len(plan.message_ids)
+        Plan._cron_plan_reminders(today=date(2026, 4, 10))
+        self.assertEqual(len(plan.message_ids), count)
+
+    def test_broken_plan_feeds_the_score(self):
+        plan = self.make_plan(self.invoice)
+        self.env["gentle.payment.plan"]._cron_plan_reminders(today=date(2026, 3, 16))
+        self.assertEqual(plan.state, "broken")
+        Score = self.env["gentle.score.engine"]
+        partner = self.customer.with_company(self.company)
+        Score._gentle_recompute(self.company, date=date(2026, 3, 15))
+        self.assertEqual(partner.gentle_plans_broken, 0)
+        Score._gentle_recompute(self.company, date=date(2026, 3, 16))
+        partner.invalidate_recordset()
+        self.assertEqual(partner.gentle_plans_broken, 1)
+
+    # ------------------------------------------------------------------
+    # Support case
+    # ------------------------------------------------------------------
+
+    def test_plan_from_a_case_resolves_it_when_agreed(self):
+        # The case acknowledgement is sent from the company's address.
+        self.company.email = "collections@example.com"
+        case = self.env["gentle.collection.case"].create(
+            {
+                "subject": "Can we pay in three parts?",
+                "partner_id": self.customer.id,
+                "category_id": self.env.ref(
+                    "gentle_collections.gentle_case_category_plan_request"
+                ).id,
+                "move_ids": [(6, 0, self.invoice.ids)],
+            }
+        )
+        action = case.action_gentle_payment_plan()
+        self.assertEqual(action["res_model"], "gentle.payment.plan.propose")
+        with freeze_time(TODAY):
+            form = Form(
+                self.env["gentle.payment.plan.propose"].with_context(
+                    **action["context"]
+                )
+            )
+            form.date_first = date(2026, 3, 10)
+            wizard = form.save()
+            self.assertEqual(wizard.move_ids, self.invoice)
+            plan = self.env["gentle.payment.plan"].browse(
+                wizard.action_create_plan()["res_id"]
+            )
+            self.assertEqual(plan.case_id, case)
+            self.assertNotEqual(case.state, "resolved")
+            plan.action_agree()
+        self.assertEqual(case.state, "resolved")
+        self.assertEqual(case.outcome, "plan_agreed")
+
+
+@tagged("post_install", "-at_install")
+class TestGentlePaymentPlanPortal(GentlePlanCommon, HttpCase):
+    """Customers see their own plans on the portal, and only theirs."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.portal_user = new_test_user(
+            cls.env,
+            login="gentle_plan_portal",
+            groups="base.group_portal",
+            partner_id=cls.customer.id,
+            name="Plan Corp",
+        )
+
+    def test_portal_customer_sees_only_own_plans(self):
+        plan = self.make_plan(self.invoice)
+        other = self.make_plan(self.other_invoice)
+        self.authenticate("gentle_plan_portal", "gentle_plan_portal")
+        page = self.url_open(f"/my/payment_plans/{plan.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(plan.name, page.text)
+        self.assertIn("333.34", page.text)
+        listing = self.url_open("/my/payment_plans")
+        self.assertEqual(listing.status_code, 200)
+        self.assertIn(plan.name, listing.text)
+        self.assertNotIn(other.name, listing.text)
+        page = self.url_open(f"/my/payment_plans/{other.id}")
+        self.assertNotIn(other.name, page.text)
+        self.assertTrue(page.url.endswith("/my"), page.url)
