@@ -38,6 +38,31 @@ class ResCompany(models.Model):
         "saved after each batch.",
     )
     gentle_policy_ids = fields.One2many("gentle.followup.policy", "company_id")
+    gentle_discount_max_margin_share = fields.Float(
+        string="Discount: Maximum Share of Margin",
+        default=0.0,
+        help="An invoice whose early-payment discount exceeds this share of its "
+        "margin (sale price minus product cost) is refused at posting, e.g. 0.5: "
+        "the discount may take at most half the margin. 0 turns the guard off.",
+    )
+    gentle_discount_guard_unknown_cost = fields.Boolean(
+        string="Guard Invoices of Unknown Cost",
+        help="When a line has no product or no cost, count its whole sale amount "
+        "as margin and still apply the guard. Unticked: such invoices are not "
+        "guarded.",
+    )
+    gentle_promise_grace_days = fields.Integer(
+        string="Promise Grace Days",
+        default=3,
+        help="Days after a promised payment date before an unpaid promise counts "
+        "as broken; the follow-up stays on hold until then.",
+    )
+    gentle_discount_nudge_days = fields.Integer(
+        string="Discount Nudge (days before)",
+        default=3,
+        help="Eligible customers are reminded this many days before the discount "
+        "date that paying by then saves them the discount; 0 sends no reminder.",
+    )
     gentle_default_policy_id = fields.Many2one(
         "gentle.followup.policy",
         string="Default Follow-up Policy",
@@ -143,5 +168,23 @@ class ResCompany(models.Model):
                         company=company.name,
                         start=start,
                         end=end,
+                    )
+                )
+
+    @api.constrains("gentle_discount_max_margin_share", "gentle_discount_nudge_days")
+    def _check_gentle_discount_settings(self):
+        for company in self:
+            if not 0 <= company.gentle_discount_max_margin_share <= 1:
+                raise ValidationError(
+                    self.env._(
+                        "The share of margin a discount may take must be between 0 "
+                        "(guard off) and 1 (the whole margin), e.g. 0.5."
+                    )
+                )
+            if company.gentle_discount_nudge_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The discount nudge is sent a number of days before the "
+                        "discount date: enter 0 or more."
                     )
                 )

@@ -37,6 +37,18 @@ class ResConfigSettings(models.TransientModel):
     gentle_grade_c_min = fields.Integer(
         related="company_id.gentle_grade_c_min", readonly=False
     )
+    gentle_discount_max_margin_share = fields.Float(
+        related="company_id.gentle_discount_max_margin_share", readonly=False
+    )
+    gentle_discount_guard_unknown_cost = fields.Boolean(
+        related="company_id.gentle_discount_guard_unknown_cost", readonly=False
+    )
+    gentle_promise_grace_days = fields.Integer(
+        related="company_id.gentle_promise_grace_days", readonly=False
+    )
+    gentle_discount_nudge_days = fields.Integer(
+        related="company_id.gentle_discount_nudge_days", readonly=False
+    )
 
     def action_gentle_preview_run(self):
         """Before going live: the messages the next run would send, to every

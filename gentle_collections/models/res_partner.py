@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -388,6 +390,19 @@ class ResPartner(models.Model):
                 status = env._("due today")
             else:
                 status = env._("%(days)s days overdue", days=-days)
+            if line in move._gentle_discount_lines(today) and (
+                not move._gentle_discount_guard_message()
+            ):
+                saving = env._(
+                    "Pay by %(date)s and save %(amount)s",
+                    date=format_date(env, line.discount_date),
+                    amount=format_amount(
+                        env,
+                        line.amount_currency - line.discount_amount_currency,
+                        line.currency_id,
+                    ),
+                )
+                status = f"{status} – {saving}"
             url = move.get_base_url() + move.get_portal_url()
             amount = line.amount_residual_currency or line.amount_residual
             rows.append(
@@ -408,7 +423,13 @@ class ResPartner(models.Model):
             "cellpadding='4'><thead><tr><th>%s</th><th>%s</th>"
             "<th style='text-align:right'>%s</th><th></th></tr></thead><tbody>"
         ) % (env._("Invoice"), env._("Due date"), env._("Amount due"))
-        return head + Markup("").join(rows) + Markup("</tbody></table>")
+        table = head + Markup("").join(rows) + Markup("</tbody></table>")
+        clauses = sorted(
+            {clause for move in lines.move_id if (clause := move._gentle_fee_clause())}
+        )
+        for clause in clauses:
+            table += Markup("<p>%s</p>") % clause
+        return table
 
     def action_gentle_followup_now(self):
         """Open "Follow up now" with its preview already prepared: the wizard is
@@ -466,3 +487,98 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", customer.id)]
         action["context"] = {"default_partner_id": customer.id}
         return action
+
+
+# ----------------------------------------------------------------------
+# Hardship
+# ----------------------------------------------------------------------
+
+# Days a hardship period lasts when switched on from the customer form.
+HARDSHIP_DAYS = 90
+
+
+class ResPartnerHardship(models.Model):
+    """Hardship mode: softer follow-up for a customer going through hard times.
+
+    While on, reminders never get firmer than neutral (the follow-up engine caps
+    the tone), late fees are suspended and each reminder offers a payment plan.
+    A separate class so that it can extend the methods defined above.
+    """
+
+    _inherit = "res.partner"
+
+    gentle_hardship_until = fields.Date(
+        string="Hardship Until",
+        company_dependent=True,
+        copy=False,
+        help="Hardship mode lasts until this date included: reminders stay at a "
+        "neutral tone at most, late fees are suspended and each reminder offers a "
+        "payment plan.",
+    )
+    gentle_hardship = fields.Boolean(
+        string="Hardship Mode",
+        compute="_compute_gentle_hardship",
+        search="_search_gentle_hardship",
+        help="The customer is in hardship mode today.",
+    )
+
+    @api.depends("gentle_hardship_until", "commercial_partner_id")
+    @api.depends_context("company")
+    def _compute_gentle_hardship(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            partner.gentle_hardship = partner._gentle_in_hardship(today)
+
+    def _gentle_in_hardship(self, date):
+        """Whether the customer is in hardship mode on ``date`` (current company)."""
+        self.ensure_one()
+        until = self.commercial_partner_id.gentle_hardship_until
+        return bool(until and until >= date)
+
+    def _search_gentle_hardship(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(operator)
+        today = fields.Date.context_today(self)
+        on = [("commercial_partner_id.gentle_hardship_until", ">=", today)]
+        if (operator == "=") == value:
+            return on
+        return ["!", *on]
+
+    def action_gentle_hardship_on(self, until=None):
+        """Switch hardship mode on until ``until`` (default: in 90 days)."""
+        until = until or fields.Date.context_today(self) + timedelta(days=HARDSHIP_DAYS)
+        for customer in self.commercial_partner_id:
+            customer.gentle_hardship_until = until
+            customer.message_post(
+                body=self.env._(
+                    "Hardship mode on until %(date)s: reminders stay at a neutral "
+                    "tone at most, late fees are suspended and a payment plan is "
+                    "offered.",
+                    date=format_date(self.env, until),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def action_gentle_hardship_off(self):
+        for customer in self.commercial_partner_id.filtered("gentle_hardship_until"):
+            customer.gentle_hardship_until = False
+            customer.message_post(
+                body=self.env._(
+                    "Hardship mode off as of %(date)s: the usual follow-up resumes.",
+                    date=format_date(self.env, fields.Date.context_today(self)),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _gentle_followup_table(self):
+        table = super()._gentle_followup_table()
+        date = self.env.context.get("gentle_followup_date") or (
+            fields.Date.context_today(self)
+        )
+        if self._gentle_in_hardship(date):
+            table += Markup("<p>%s</p>") % self.env._(
+                "We understand that times may be difficult. If paying in one go is "
+                "hard right now, simply reply to this message: we will gladly agree "
+                "a payment plan in instalments that suits you."
+            )
+        return table

@@ -1,4 +1,5 @@
 from . import (
+    test_early_discount,
     test_followup_concurrency,
     test_followup_config,
     test_followup_history,
@@ -8,7 +9,11 @@ from . import (
     test_followup_state,
     test_followup_timing,
     test_followup_wizard,
+    test_hardship,
     test_i18n,
+    test_late_fee,
+    test_payment_plan,
+    test_payment_promise,
     test_score,
     test_security,
     test_settings,

@@ -1,0 +1,544 @@
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, float_compare, format_amount, format_date
+
+# Defines gentle.score.engine before the extension below (models load in the
+# order their classes are defined; this module sorts before it).
+from . import gentle_score_engine  # noqa: F401
+from .gentle_followup_policy import TONE_RANK
+
+PROMISE_INVOICE_TYPES = ("out_invoice", "out_receipt")
+# The firmest tone a customer in hardship mode ever receives.
+HARDSHIP_MAX_TONE = "neutral"
+
+
+class GentlePaymentPromise(models.Model):
+    """A customer's promise to pay an amount of some open invoices by a date."""
+
+    _name = "gentle.payment.promise"
+    _description = "Promise to Pay"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_promised desc, id desc"
+
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        help="The customer (company) who promised to pay.",
+    )
+    move_ids = fields.Many2many(
+        "account.move",
+        "gentle_payment_promise_move_rel",
+        "promise_id",
+        "move_id",
+        string="Invoices",
+        domain="[('move_type', 'in', ('out_invoice', 'out_receipt')),"
+        " ('state', '=', 'posted'), ('company_id', '=', company_id),"
+        " ('commercial_partner_id', '=', partner_id), ('amount_residual', '>', 0)]",
+        help="Their follow-up is on hold until the promised date plus the grace "
+        "days while the promise is open.",
+    )
+    date_promised = fields.Date(
+        string="Promised Date",
+        required=True,
+        tracking=True,
+        help="The date by which the customer promised to pay.",
+    )
+    amount = fields.Monetary(
+        string="Promised Amount",
+        currency_field="currency_id",
+        required=True,
+        tracking=True,
+        help="What the customer promised to pay, in company currency: at most what "
+        "the invoices still owe.",
+    )
+    grace_days = fields.Integer(
+        default=lambda self: self.env.company.gentle_promise_grace_days,
+        required=True,
+        help="Days after the promised date before the promise is decided; the "
+        "follow-up of the invoices waits until then.",
+    )
+    date_deadline = fields.Date(
+        string="Decided After",
+        compute="_compute_date_deadline",
+        store=True,
+        help="Promised date plus grace days: the invoices are on hold until this "
+        "date included, and the promise is decided the day after.",
+    )
+    source = fields.Selection(
+        [
+            ("call", "Phone call"),
+            ("form", "Customer form"),
+            ("reply", "Customer reply"),
+        ],
+        default="call",
+        required=True,
+        help="How the customer made the promise.",
+    )
+    state = fields.Selection(
+        [
+            ("open", "Open"),
+            ("kept", "Kept"),
+            ("broken", "Broken"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="open",
+        required=True,
+        tracking=True,
+        index=True,
+    )
+    decided_on = fields.Date(
+        copy=False,
+        readonly=True,
+        help="When the promise was found kept or broken.",
+    )
+    residual_at_promise = fields.Monetary(
+        string="Owed at Promise",
+        currency_field="currency_id",
+        readonly=True,
+        copy=False,
+        help="What the invoices owed when the promise was made (company currency): "
+        "the promise is kept when they owe at least the promised amount less.",
+    )
+    amount_residual = fields.Monetary(
+        string="Still Owed",
+        currency_field="currency_id",
+        compute="_compute_amount_residual",
+        help="What the invoices owe now, in company currency.",
+    )
+    note = fields.Text(help="What was said, for the collections team.")
+
+    _sql_constraints = [
+        (
+            "grace_days_positive",
+            "CHECK (grace_days >= 0)",
+            "Grace days cannot be negative: use 0 for no grace.",
+        ),
+    ]
+
+    @api.depends("date_promised", "grace_days")
+    def _compute_date_deadline(self):
+        for promise in self:
+            promise.date_deadline = promise.date_promised and (
+                promise.date_promised + timedelta(days=promise.grace_days)
+            )
+
+    @api.depends("move_ids.amount_residual_signed")
+    def _compute_amount_residual(self):
+        for promise in self:
+            promise.amount_residual = sum(
+                promise.move_ids.mapped("amount_residual_signed")
+            )
+
+    @api.depends("amount", "date_promised", "partner_id")
+    def _compute_display_name(self):
+        for promise in self:
+            if not promise.date_promised:
+                promise.display_name = self.env._("New promise")
+                continue
+            promise.display_name = self.env._(
+                "%(customer)s: %(amount)s by %(date)s",
+                customer=promise.partner_id.display_name or "",
+                amount=format_amount(self.env, promise.amount, promise.currency_id),
+                date=format_date(self.env, promise.date_promised),
+            )
+
+    # ------------------------------------------------------------------
+    # Checks
+    # ------------------------------------------------------------------
+
+    @api.constrains("move_ids", "partner_id", "company_id", "amount", "date_promised")
+    def _check_promise(self):
+        self._check_invoices()
+        self._check_amount_and_date()
+
+    def _check_invoices(self):
+        for promise in self:
+            if not promise.move_ids:
+                raise ValidationError(
+                    self.env._(
+                        "A promise to pay names the invoice(s) it pays: add at least "
+                        "one open invoice of %(customer)s.",
+                        customer=promise.partner_id.display_name,
+                    )
+                )
+            customer = promise.partner_id.commercial_partner_id
+            for move in promise.move_ids:
+                if move.commercial_partner_id != customer:
+                    raise ValidationError(
+                        self.env._(
+                            "Invoice %(invoice)s belongs to %(other)s, not to "
+                            "%(customer)s: record a separate promise for that "
+                            "customer.",
+                            invoice=move.display_name,
+                            other=move.commercial_partner_id.display_name,
+                            customer=customer.display_name,
+                        )
+                    )
+                if move.company_id != promise.company_id:
+                    raise ValidationError(
+                        self.env._(
+                            "Invoice %(invoice)s belongs to company %(company)s: a "
+                            "promise only covers invoices of its own company.",
+                            invoice=move.display_name,
+                            company=move.company_id.name,
+                        )
+                    )
+                if move.move_type not in PROMISE_INVOICE_TYPES or (
+                    move.state != "posted"
+                ):
+                    raise ValidationError(
+                        self.env._(
+                            "%(move)s is not a posted customer invoice: a promise "
+                            "to pay covers posted customer invoices only.",
+                            move=move.display_name,
+                        )
+                    )
+
+    def _check_amount_and_date(self):
+        today = fields.Date.context_today(self)
+        for promise in self.filtered(lambda p: p.state == "open"):
+            currency = promise.currency_id
+            if (
+                float_compare(promise.amount, 0.0, precision_rounding=currency.rounding)
+                <= 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Enter the amount the customer promised to pay: it must be "
+                        "more than zero."
+                    )
+                )
+            if promise.date_promised and promise.date_promised < today:
+                raise ValidationError(
+                    self.env._(
+                        "The promised date %(date)s is in the past: enter today or a "
+                        "later date.",
+                        date=format_date(self.env, promise.date_promised),
+                    )
+                )
+            residual = promise.amount_residual
+            if (
+                float_compare(
+                    promise.amount, residual, precision_rounding=currency.rounding
+                )
+                > 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The promised amount %(amount)s is more than the invoices "
+                        "still owe (%(residual)s): enter at most %(residual)s.",
+                        amount=format_amount(self.env, promise.amount, currency),
+                        residual=format_amount(self.env, residual, currency),
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        Partner = self.env["res.partner"]
+        for vals in vals_list:
+            if vals.get("partner_id"):
+                vals["partner_id"] = Partner.browse(
+                    vals["partner_id"]
+                ).commercial_partner_id.id
+        promises = super().create(vals_list)
+        for promise in promises:
+            promise.residual_at_promise = promise.amount_residual
+            promise.message_post(
+                body=self.env._(
+                    "Promise to pay %(amount)s by %(date)s recorded (%(origin)s): "
+                    "follow-up of %(invoices)s on hold until %(deadline)s.",
+                    amount=format_amount(self.env, promise.amount, promise.currency_id),
+                    date=format_date(self.env, promise.date_promised),
+                    origin=dict(
+                        self._fields["source"]._description_selection(self.env)
+                    )[promise.source],
+                    invoices=", ".join(promise.move_ids.mapped("name")),
+                    deadline=format_date(self.env, promise.date_deadline),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return promises
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_cancel(self):
+        for promise in self:
+            if promise.state != "open":
+                raise UserError(
+                    self.env._(
+                        "Only an open promise can be cancelled; %(promise)s is "
+                        "already decided.",
+                        promise=promise.display_name,
+                    )
+                )
+        self.write({"state": "cancelled"})
+
+    def action_save(self):
+        """Close the small "Promise to Pay" dialog (the record is saved)."""
+        return {"type": "ir.actions.act_window_close"}
+
+    @api.model
+    def _gentle_open_form(self, partner, moves=None, source="call"):
+        """The small promise form, prefilled for ``partner`` and its open invoices."""
+        partner = partner.commercial_partner_id
+        if moves is None:
+            moves = self.env["account.move"].search(
+                [
+                    ("commercial_partner_id", "=", partner.id),
+                    ("company_id", "=", self.env.company.id),
+                    ("move_type", "in", PROMISE_INVOICE_TYPES),
+                    ("state", "=", "posted"),
+                    ("amount_residual", ">", 0),
+                ]
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Promise to Pay"),
+            "res_model": "gentle.payment.promise",
+            "view_mode": "form",
+            "views": [
+                (
+                    self.env.ref(
+                        "gentle_collections.gentle_payment_promise_view_form_quick"
+                    ).id,
+                    "form",
+                )
+            ],
+            "target": "new",
+            "context": {
+                "default_partner_id": partner.id,
+                "default_move_ids": [(6, 0, moves.ids)],
+                "default_amount": sum(moves.mapped("amount_residual_signed")),
+                "default_source": source,
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Deciding
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_decide(self, today=None):
+        """Scheduled action: decide the open promises whose grace has run out."""
+        today = today or fields.Date.context_today(self)
+        promises = self.search(
+            [("state", "=", "open"), ("date_deadline", "<", today)], order="id"
+        )
+        for promise in promises:
+            promise._gentle_decide(today)
+        return promises
+
+    def _gentle_decide(self, today):
+        self.ensure_one()
+        paid = self.residual_at_promise - self.amount_residual
+        kept = (
+            float_compare(
+                paid, self.amount, precision_rounding=self.currency_id.rounding
+            )
+            >= 0
+        )
+        self.write({"state": "kept" if kept else "broken", "decided_on": today})
+        amount = format_amount(self.env, self.amount, self.currency_id)
+        date = format_date(self.env, self.date_promised)
+        if kept:
+            self.message_post(
+                body=self.env._(
+                    "Promise kept: %(amount)s promised by %(date)s was paid.",
+                    amount=amount,
+                    date=date,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+            template = self.env.ref(
+                "gentle_collections.gentle_payment_promise_thanks_mail_template",
+                raise_if_not_found=False,
+            )
+            if template:
+                self.with_context(
+                    mail_notify_force_send=False
+                ).message_post_with_source(
+                    template,
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_comment",
+                )
+            return
+        self.message_post(
+            body=self.env._(
+                "Promise broken: %(amount)s promised by %(date)s was not paid "
+                "(%(paid)s received). The follow-up resumes.",
+                amount=amount,
+                date=date,
+                paid=format_amount(self.env, max(paid, 0.0), self.currency_id),
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        user = self.move_ids.invoice_user_id[:1] or self.create_uid
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            date_deadline=today,
+            summary=self.env._("Promise to pay broken: contact the customer"),
+            note=Markup("<p>%s</p>")
+            % self.env._(
+                "%(customer)s did not pay %(amount)s by %(date)s as promised. Call "
+                "them to understand what happened and agree on the next step.",
+                customer=self.partner_id.display_name,
+                amount=amount,
+                date=date,
+            ),
+            user_id=user.id,
+        )
+
+
+class GentleFollowupEngine(models.AbstractModel):
+    _inherit = "gentle.followup.engine"
+
+    @api.model
+    def _gentle_hold_sql(self, date):
+        self.env["gentle.payment.promise"].flush_model(
+            ["state", "move_ids", "date_deadline"]
+        )
+        return SQL(
+            """(%s OR EXISTS (
+                    SELECT 1
+                      FROM gentle_payment_promise_move_rel gpmr
+                      JOIN gentle_payment_promise gpp ON gpp.id = gpmr.promise_id
+                     WHERE gpmr.move_id = am.id
+                       AND gpp.state = 'open'
+                       AND gpp.date_deadline >= %s
+                ))""",
+            super()._gentle_hold_sql(date),
+            date,
+        )
+
+    @api.model
+    def _gentle_render(self, communications):
+        # Hardship: never firmer than neutral. The tone is settled before the
+        # template is chosen, so the wording and the recorded action follow it.
+        for communication in communications:
+            partner = communication["partner"].with_company(communication["company"])
+            if partner._gentle_in_hardship(communication["date"]) and (
+                TONE_RANK[communication["tone"]] > TONE_RANK[HARDSHIP_MAX_TONE]
+            ):
+                communication["tone"] = HARDSHIP_MAX_TONE
+        return super()._gentle_render(communications)
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    gentle_promise_ids = fields.Many2many(
+        "gentle.payment.promise",
+        "gentle_payment_promise_move_rel",
+        "move_id",
+        "promise_id",
+        string="Promises to Pay",
+        copy=False,
+        readonly=True,
+    )
+
+    @api.depends("gentle_promise_ids.state", "gentle_promise_ids.date_deadline")
+    def _compute_gentle_hold(self):
+        return super()._compute_gentle_hold()
+
+    def _gentle_hold_reasons(self, today):
+        reasons = super()._gentle_hold_reasons(today)
+        for promise in self.sudo().gentle_promise_ids.filtered(
+            lambda p: p.state == "open" and p.date_deadline >= today
+        ):
+            reasons.append(
+                self.env._(
+                    "Promise to pay %(amount)s by %(date)s",
+                    amount=format_amount(self.env, promise.amount, promise.currency_id),
+                    date=format_date(self.env, promise.date_promised),
+                )
+            )
+        return reasons
+
+    def action_gentle_promise(self):
+        self.ensure_one()
+        if self.state != "posted" or self.move_type not in PROMISE_INVOICE_TYPES:
+            raise UserError(
+                self.env._("Record a promise to pay on a posted customer invoice.")
+            )
+        return self.env["gentle.payment.promise"]._gentle_open_form(
+            self.commercial_partner_id, self
+        )
+
+
+class GentleScoreEngine(models.AbstractModel):
+    _inherit = "gentle.score.engine"
+
+    @api.model
+    def _gentle_score_events_sql(self, company, date_from, date_to):
+        self.env["gentle.payment.promise"].flush_model(
+            ["partner_id", "company_id", "state", "decided_on"]
+        )
+        return SQL(
+            """(%s) UNION ALL (
+                SELECT gpp.partner_id, 0 AS disputes,
+                       COUNT(*) FILTER (WHERE gpp.state = 'kept')::int
+                           AS promises_kept,
+                       COUNT(*) FILTER (WHERE gpp.state = 'broken')::int
+                           AS promises_broken,
+                       0 AS plans_broken
+                  FROM gentle_payment_promise gpp
+                 WHERE gpp.company_id = %s
+                   AND gpp.state IN ('kept', 'broken')
+                   AND gpp.decided_on BETWEEN %s AND %s
+              GROUP BY gpp.partner_id)""",
+            super()._gentle_score_events_sql(company, date_from, date_to),
+            company.id,
+            date_from,
+            date_to,
+        )
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    gentle_promise_count = fields.Integer(
+        string="Promises to Pay", compute="_compute_gentle_promise_count"
+    )
+
+    def _compute_gentle_promise_count(self):
+        groups = self.env["gentle.payment.promise"]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids)],
+            ["partner_id"],
+            ["__count"],
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.gentle_promise_count = counts.get(
+                partner.commercial_partner_id.id, 0
+            )
+
+    def action_gentle_promise(self):
+        self.ensure_one()
+        return self.env["gentle.payment.promise"]._gentle_open_form(self, source="form")
+
+    def action_gentle_promises(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "gentle_collections.gentle_payment_promise_action"
+        )
+        partner = self.commercial_partner_id
+        action["domain"] = [("partner_id", "=", partner.id)]
+        action["context"] = {"default_partner_id": partner.id}
+        return action
