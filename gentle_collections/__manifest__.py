@@ -63,6 +63,7 @@
     "demo": [
         "demo/res_users_demo.xml",
         "demo/gentle_collection_case_demo.xml",
+        "demo/gentle_clear_terms_demo.xml",
         "demo/gentle_collections_demo.xml",
     ],
     "assets": {
