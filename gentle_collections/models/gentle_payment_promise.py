@@ -272,7 +272,27 @@ class GentlePaymentPromise(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
+        promises._gentle_close_call_activity()
         return promises
+
+    def _gentle_close_call_activity(self):
+        """A promise recorded from a call activity marks that call done, with the
+        promise as its feedback."""
+        activity = (
+            self.env["mail.activity"]
+            .browse(self.env.context.get("gentle_activity_id"))
+            .exists()
+        )
+        if not activity or not self:
+            return
+        promise = self[:1]
+        activity.action_feedback(
+            feedback=self.env._(
+                "Promise to pay %(amount)s by %(date)s recorded.",
+                amount=format_amount(self.env, promise.amount, promise.currency_id),
+                date=format_date(self.env, promise.date_promised),
+            )
+        )
 
     # ------------------------------------------------------------------
     # Actions

@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 from freezegun import freeze_time
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -239,3 +239,36 @@ class TestGentlePaymentPromise(AccountTestInvoicingCommon):
                     (partner.gentle_promises_kept, partner.gentle_promises_broken),
                     counts,
                 )
+
+    def test_promise_from_call_activity(self):
+        activity = self.invoice.activity_schedule(
+            "mail.mail_activity_data_call", summary="Follow-up call"
+        )
+        with freeze_time(TODAY):
+            action = activity.action_gentle_record_promise()
+            self.assertEqual(action["context"]["gentle_activity_id"], activity.id)
+            form = Form(
+                self.Promise.with_context(**action["context"]),
+                view="gentle_collections.gentle_payment_promise_view_form_quick",
+            )
+            form.date_promised = PROMISED
+            form.amount = 400.0
+            promise = form.save()
+        self.assertEqual(promise.move_ids, self.invoice)
+        self.assertEqual(promise.source, "call")
+        # The call is done, its feedback names the promise.
+        self.assertFalse(activity.exists().filtered("active"))
+        done = self.invoice.message_ids.filtered(
+            lambda m: (
+                m.mail_activity_type_id == self.env.ref("mail.mail_activity_data_call")
+            )
+        )
+        self.assertIn("Promise to pay", done[:1].body)
+
+    def test_promise_only_from_customer_or_invoice_activities(self):
+        product = self.env["product.template"].create({"name": "Widget"})
+        activity = product.activity_schedule(
+            "mail.mail_activity_data_todo", summary="Not a customer"
+        )
+        with self.assertRaises(UserError):
+            activity.action_gentle_record_promise()
