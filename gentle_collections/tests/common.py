@@ -1,6 +1,27 @@
 """Test helpers that other addons can reuse."""
 
+import logging
+from concurrent.futures import CancelledError
+
 from odoo.tests import new_test_user
+
+_logger = logging.getLogger(__name__)
+
+
+def gentle_start_tour(case, url_path, tour_name, **kwargs):
+    """``case.start_tour(...)``, started once more when Chrome's DevTools channel
+    drops before the tour could report (``CancelledError`` from the browser
+    connection: the browser failed, not the tour). Any tour failure still fails.
+    Each call opens a fresh Chrome, so the second attempt starts clean."""
+    try:
+        return case.start_tour(url_path, tour_name, **kwargs)
+    except CancelledError:
+        _logger.info(
+            "Chrome's DevTools channel dropped before tour %s reported; "
+            "starting it once more",
+            tour_name,
+        )
+        return case.start_tour(url_path, tour_name, **kwargs)
 
 
 def create_gentle_users(env, company=None):

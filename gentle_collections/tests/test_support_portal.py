@@ -5,6 +5,8 @@ from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from .common import gentle_start_tour
+
 
 @tagged("post_install", "-at_install")
 class TestGentleCasePortal(AccountTestInvoicingCommon, HttpCase):
@@ -130,7 +132,8 @@ class TestGentleCasePortal(AccountTestInvoicingCommon, HttpCase):
         )
 
     def test_tour_portal_question_reaches_the_specialist_queue(self):
-        self.start_tour(
+        gentle_start_tour(
+            self,
             f"/my/invoices/{self.invoice.id}",
             "gentle_case_portal_tour",
             login="gentle_portal",
@@ -139,7 +142,8 @@ class TestGentleCasePortal(AccountTestInvoicingCommon, HttpCase):
             [("partner_id", "=", self.customer.id)]
         )
         self.assertEqual(case.user_id, self.specialist)
-        self.start_tour(
+        gentle_start_tour(
+            self,
             "/odoo/action-gentle_collections.gentle_collection_case_action",
             "gentle_case_queue_tour",
             login="gentle_specialist",

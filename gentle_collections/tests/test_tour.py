@@ -3,11 +3,15 @@ from datetime import timedelta
 from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 
+from .common import gentle_start_tour
+
 
 @tagged("post_install", "-at_install")
 class TestGentleFoundationTour(HttpCase):
     def test_accountant_finds_collections(self):
-        self.start_tour("/odoo", "gentle_collections_foundation_tour", login="admin")
+        gentle_start_tour(
+            self, "/odoo", "gentle_collections_foundation_tour", login="admin"
+        )
         self.env.invalidate_all()
         # The tour saves the settings: the new window start is stored.
         self.assertEqual(self.env.ref("base.main_company").gentle_window_start, 8.0)
@@ -54,7 +58,9 @@ class TestGentleFollowupTour(HttpCase):
         self.assertFalse(policy.level_ids.filtered(lambda lv: lv.day_offset == 60))
         self.assertFalse(Action.search([("partner_id", "=", self.customer.id)]))
 
-        self.start_tour("/odoo", "gentle_collections_followup_tour", login="admin")
+        gentle_start_tour(
+            self, "/odoo", "gentle_collections_followup_tour", login="admin"
+        )
 
         self.env.invalidate_all()
         added = policy.level_ids.filtered(lambda lv: lv.day_offset == 60)
