@@ -516,24 +516,14 @@ class ResPartner(models.Model):
     )
 
     def _compute_gentle_plan_count(self):
-        groups = self.env["gentle.payment.plan"]._read_group(
-            [("partner_id", "in", self.commercial_partner_id.ids)],
-            ["partner_id"],
-            ["__count"],
-        )
-        counts = {partner.id: count for partner, count in groups}
+        counts = self._gentle_count_per_customer("gentle.payment.plan")
         for partner in self:
             partner.gentle_plan_count = counts.get(partner.commercial_partner_id.id, 0)
 
     def action_gentle_payment_plans(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
+        return self._gentle_customer_action(
             "gentle_collections.gentle_payment_plan_action"
         )
-        partner = self.commercial_partner_id
-        action["domain"] = [("partner_id", "=", partner.id)]
-        action["context"] = {"default_partner_id": partner.id}
-        return action
 
     def action_gentle_propose_plan(self):
         self.ensure_one()

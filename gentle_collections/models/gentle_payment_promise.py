@@ -538,12 +538,7 @@ class ResPartner(models.Model):
     )
 
     def _compute_gentle_promise_count(self):
-        groups = self.env["gentle.payment.promise"]._read_group(
-            [("partner_id", "in", self.commercial_partner_id.ids)],
-            ["partner_id"],
-            ["__count"],
-        )
-        counts = {partner.id: count for partner, count in groups}
+        counts = self._gentle_count_per_customer("gentle.payment.promise")
         for partner in self:
             partner.gentle_promise_count = counts.get(
                 partner.commercial_partner_id.id, 0
@@ -554,11 +549,6 @@ class ResPartner(models.Model):
         return self.env["gentle.payment.promise"]._gentle_open_form(self, source="form")
 
     def action_gentle_promises(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
+        return self._gentle_customer_action(
             "gentle_collections.gentle_payment_promise_action"
         )
-        partner = self.commercial_partner_id
-        action["domain"] = [("partner_id", "=", partner.id)]
-        action["context"] = {"default_partner_id": partner.id}
-        return action

@@ -469,24 +469,36 @@ class ResPartner(models.Model):
         string="Case Count", compute="_compute_gentle_case_count"
     )
 
-    def _compute_gentle_case_count(self):
-        customers = self.commercial_partner_id
-        groups = self.env["gentle.collection.case"]._read_group(
-            [("partner_id", "in", customers.ids)], ["partner_id"], ["__count"]
+    def _gentle_count_per_customer(self, model):
+        """``{commercial partner id: count}`` of the ``model`` records (cases,
+        plans, promises: all keyed by the commercial partner) of these partners,
+        in one query."""
+        groups = self.env[model]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids)],
+            ["partner_id"],
+            ["__count"],
         )
-        counts = {partner.id: count for partner, count in groups}
+        return {partner.id: count for partner, count in groups}
+
+    def _gentle_customer_action(self, xmlid):
+        """The window action ``xmlid`` on this customer's records, creating new
+        ones for this customer."""
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = [("partner_id", "=", customer.id)]
+        action["context"] = {"default_partner_id": customer.id}
+        return action
+
+    def _compute_gentle_case_count(self):
+        counts = self._gentle_count_per_customer("gentle.collection.case")
         for partner in self:
             partner.gentle_case_count = counts.get(partner.commercial_partner_id.id, 0)
 
     def action_gentle_cases(self):
-        self.ensure_one()
-        customer = self.commercial_partner_id
-        action = self.env["ir.actions.act_window"]._for_xml_id(
+        return self._gentle_customer_action(
             "gentle_collections.gentle_collection_case_action"
         )
-        action["domain"] = [("partner_id", "=", customer.id)]
-        action["context"] = {"default_partner_id": customer.id}
-        return action
 
 
 # ----------------------------------------------------------------------
