@@ -133,6 +133,22 @@ class GentleFollowupEngine(models.AbstractModel):
         )
 
     @api.model
+    def _gentle_due_partners_sql(self, company, date, partner_ids=None):
+        """SQL selecting the customers (column ``partner_id``) with something due
+        for follow-up on ``date``, from every source of follow-up.
+
+        The receivable lines of invoices are the first source; later features
+        add theirs (payment-plan instalments) with ``UNION``. Whatever a source
+        selects here, :meth:`_gentle_prepare_sources` must turn into a message
+        and :meth:`_gentle_record_history` mark as done, or the customer would
+        stay due forever.
+        """
+        return SQL(
+            "SELECT due_lines.partner_id FROM (%s) due_lines",
+            self._gentle_due_lines_sql(company, date, partner_ids),
+        )
+
+    @api.model
     def _gentle_window_sql(self, company, now):
         """SQL condition on ``rp`` (and ``tz``, the matching pg_timezone_names row):
         true when the customer's local contact window is open at ``now`` (UTC).
@@ -195,7 +211,7 @@ class GentleFollowupEngine(models.AbstractModel):
                  LEFT JOIN pg_timezone_names tz ON tz.name = rp.tz
                 WHERE %s
                 ORDER BY due.partner_id""",
-            self._gentle_due_lines_sql(company, date, partner_ids),
+            self._gentle_due_partners_sql(company, date, partner_ids),
             SQL(" AND ").join(conditions),
         )
         return [row[0] for row in self.env.execute_query(query)]
@@ -271,8 +287,25 @@ class GentleFollowupEngine(models.AbstractModel):
                     "approval": any(levels.mapped("requires_approval")),
                 }
             )
+        communications = self._gentle_prepare_sources(
+            company, date, partner_ids, communications
+        )
         self._gentle_render(communications)
         return communications
+
+    @api.model
+    def _gentle_prepare_sources(self, company, date, partner_ids, communications):
+        """Add what other sources of follow-up have due for these customers.
+
+        ``communications`` holds one dict per customer with invoice lines due
+        (see :meth:`_gentle_prepare`). A source adds its own items to the
+        customer's communication, so that a customer still gets one message per
+        run, or adds a communication of its own (``steps`` empty, its own
+        ``template``) for a customer with nothing else due.
+
+        :returns: the communications, in customer order
+        """
+        return sorted(communications, key=lambda c: c["partner"].id)
 
     @api.model
     def _gentle_render(self, communications):
@@ -287,20 +320,15 @@ class GentleFollowupEngine(models.AbstractModel):
         )
         by_template = defaultdict(list)
         for communication in communications:
-            template = communication["policy"]._get_template(communication["tone"])
+            template = communication.get("template")
+            if not template and communication["policy"]:
+                template = communication["policy"]._get_template(communication["tone"])
             communication["template"] = template
             communication["subject"] = communication["body"] = False
             if template and "email" in communication["channels"]:
                 by_template[template].append(communication)
         for template, group in by_template.items():
-            context = {
-                "gentle_company_name": group[0]["company"].name,
-                "gentle_followup_date": group[0]["date"],
-                "gentle_followup_lines": {
-                    c["partner"].id: [line.id for line, _lv in c["steps"]]
-                    for c in group
-                },
-            }
+            context = self._gentle_render_context(group)
             partner_ids = [c["partner"].id for c in group]
             template = template.with_context(**context)
             subjects = template._render_field("subject", partner_ids, compute_lang=True)
@@ -314,6 +342,41 @@ class GentleFollowupEngine(models.AbstractModel):
                 communication["body"] = body_field.convert_to_cache(
                     bodies[communication["partner"].id], Message
                 )
+
+    @api.model
+    def _gentle_render_context(self, communications):
+        """Rendering context of the messages of ``communications`` (one template):
+        what each customer's message lists, keyed by customer id."""
+        return {
+            "gentle_company_name": communications[0]["company"].name,
+            "gentle_followup_date": communications[0]["date"],
+            "gentle_followup_lines": {
+                c["partner"].id: [line.id for line, _lv in c["steps"]]
+                for c in communications
+            },
+        }
+
+    @api.model
+    def _gentle_dump(self, communication):
+        """What a preview keeps of ``communication`` to send it unchanged later:
+        a JSON-able dict, read back by :meth:`_gentle_load`."""
+        return {
+            "steps": [[line.id, level.id] for line, level in communication["steps"]],
+            "channels": list(communication["channels"]),
+        }
+
+    @api.model
+    def _gentle_load(self, data):
+        """The items of a communication kept by :meth:`_gentle_dump`."""
+        Line = self.env["account.move.line"]
+        Level = self.env["gentle.followup.level"]
+        return {
+            "steps": [
+                (Line.browse(line_id), Level.browse(level_id))
+                for line_id, level_id in data["steps"]
+            ],
+            "channels": data["channels"],
+        }
 
     @api.model
     def _gentle_ensure_access_tokens(self, moves):
@@ -340,8 +403,11 @@ class GentleFollowupEngine(models.AbstractModel):
         The UNIQUE constraint makes a second insert of the same row a no-op, so a
         concurrent run cannot act on the same line and level twice.
         """
+        History = self.env["gentle.followup.history"]
         steps = [(line, level, c) for c in communications for line, level in c["steps"]]
         if not steps:
+            for communication in communications:
+                communication["history"] = History
             return communications
         now = self.env.cr.now()
         rows = self.env.execute_query(
@@ -373,7 +439,6 @@ class GentleFollowupEngine(models.AbstractModel):
             )
         )
         inserted = {(line_id, level_id): hist_id for hist_id, line_id, level_id in rows}
-        History = self.env["gentle.followup.history"]
         kept = []
         for communication in communications:
             history_ids = [
@@ -405,38 +470,39 @@ class GentleFollowupEngine(models.AbstractModel):
         Action = self.env["gentle.followup.action"]
         if not communications:
             return Action
-        vals_list = []
-        for communication in communications:
-            moves = communication["history"].move_id
-            amount = sum(line.amount_residual for line, _lv in communication["steps"])
-            for channel in communication["channels"]:
-                waiting = communication["approval"] and channel in (
-                    "email",
-                    "sms",
-                    "letter",
-                )
-                vals_list.append(
-                    {
-                        "partner_id": communication["partner"].id,
-                        "company_id": communication["company"].id,
-                        "policy_id": communication["policy"].id,
-                        "level_id": communication["level"].id,
-                        "tone": communication["tone"],
-                        "channel": channel,
-                        "state": "awaiting_approval" if waiting else "queued",
-                        "date": communication["date"],
-                        "history_ids": [(6, 0, communication["history"].ids)],
-                        "move_ids": [(6, 0, moves.ids)],
-                        "subject": communication["subject"],
-                        "body_html": communication["body"],
-                        "amount_due": amount,
-                        "responsible_id": self._gentle_responsible(communication).id,
-                    }
-                )
+        vals_list = [
+            self._gentle_action_values(communication, channel)
+            for communication in communications
+            for channel in communication["channels"]
+        ]
         actions = Action.create(vals_list)
         self._gentle_carry_out(actions.filtered(lambda a: a.state == "queued"))
         self._gentle_log_on_invoices(actions)
         return actions
+
+    @api.model
+    def _gentle_action_values(self, communication, channel):
+        """Values of the ``gentle.followup.action`` of ``communication`` on
+        ``channel``; sources add what they were about."""
+        waiting = communication["approval"] and channel in ("email", "sms", "letter")
+        return {
+            "partner_id": communication["partner"].id,
+            "company_id": communication["company"].id,
+            "policy_id": communication["policy"].id,
+            "level_id": communication["level"].id,
+            "tone": communication["tone"],
+            "channel": channel,
+            "state": "awaiting_approval" if waiting else "queued",
+            "date": communication["date"],
+            "history_ids": [(6, 0, communication["history"].ids)],
+            "move_ids": [(6, 0, communication["history"].move_id.ids)],
+            "subject": communication["subject"],
+            "body_html": communication["body"],
+            "amount_due": sum(
+                line.amount_residual for line, _lv in communication["steps"]
+            ),
+            "responsible_id": self._gentle_responsible(communication).id,
+        }
 
     @api.model
     def _gentle_responsible(self, communication):

@@ -47,9 +47,7 @@ class GentleFollowupSend(models.TransientModel):
                     "subject": c["subject"],
                     "body_html": c["body"],
                     "move_line_ids": [(6, 0, [line.id for line, _lv in c["steps"]])],
-                    "steps": json.dumps(
-                        [[line.id, level.id] for line, level in c["steps"]]
-                    ),
+                    "steps": json.dumps(engine._gentle_dump(c)),
                 },
             )
             for c in communications
@@ -72,28 +70,20 @@ class GentleFollowupSend(models.TransientModel):
             )
         engine = self.env["gentle.followup.engine"].with_company(self.env.company)
         locked = set(engine._gentle_lock_partners(self.line_ids.partner_id.ids))
-        Line = self.env["account.move.line"]
-        Level = self.env["gentle.followup.level"]
         communications = []
         for preview in self.line_ids.filtered(lambda p: p.partner_id.id in locked):
-            steps = [
-                (Line.browse(line_id), Level.browse(level_id))
-                for line_id, level_id in json.loads(preview.steps)
-            ]
-            levels = Level.union(*(level for _line, level in steps))
             communications.append(
                 {
                     "partner": preview.partner_id,
                     "company": self.env.company,
                     "date": self.date,
-                    "steps": steps,
                     "level": preview.level_id,
                     "policy": preview.level_id.policy_id,
                     "tone": preview.tone,
-                    "channels": levels._channels(),
                     "approval": preview.approval,
                     "subject": preview.subject,
                     "body": preview.body_html,
+                    **engine._gentle_load(json.loads(preview.steps)),
                 }
             )
         actions = engine._gentle_execute(communications)
