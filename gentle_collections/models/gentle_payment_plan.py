@@ -1,12 +1,16 @@
+from collections import defaultdict
 from datetime import timedelta
+
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_amount, format_date
 
-# Defines gentle.score.engine before the extension below (models load in the
-# order their classes are defined; this module sorts before it).
-from . import gentle_score_engine  # noqa: F401
+# Defines gentle.score.engine and the base res.partner methods before the
+# extensions below (models load in the order their classes are defined; this
+# module sorts before them).
+from . import gentle_score_engine, res_partner  # noqa: F401
 
 # Each instalment gets a friendly reminder this many days before its due date.
 PRE_DUE_DAYS = 3
@@ -297,18 +301,17 @@ class GentlePaymentPlan(models.Model):
         return True
 
     # ------------------------------------------------------------------
-    # Scheduled action: outcome and instalment reminders
+    # Scheduled action: outcome (the reminders are sent by the follow-up engine)
     # ------------------------------------------------------------------
 
     @api.model
-    def _cron_plan_reminders(self, today=None):
-        """Daily: close paid plans, break plans with a missed instalment, then
-        send each instalment's pre-due and due reminders (once each).
+    def _cron_plan_outcomes(self, today=None):
+        """Daily: close the plans whose instalments are all paid, break those
+        with an instalment still unpaid after the grace days.
 
-        Instalments are not a source of the follow-up engine: the engine chases
-        receivable lines of invoices, which a plan puts on hold, so the plan
-        sends its own reminders through the same mail channel (chatter + mail
-        template) from this dedicated cron.
+        Each instalment's pre-due and due reminders are not sent here: plans are
+        a source of the follow-up engine (see ``gentle.followup.engine`` below),
+        whose hourly run sends them in the customer's contact window.
         """
         today = today or fields.Date.context_today(self)
         plans = (
@@ -317,7 +320,6 @@ class GentlePaymentPlan(models.Model):
             .search([("state", "=", "agreed")])
         )
         plans._gentle_update_outcome(today)
-        plans.filtered(lambda p: p.state == "agreed")._gentle_send_reminders(today)
         return True
 
     def _gentle_update_outcome(self, today):
@@ -373,55 +375,246 @@ class GentlePaymentPlan(models.Model):
                 user_id=user.id,
             )
 
-    def _gentle_send_reminders(self, today):
-        template = self.env.ref(
-            "gentle_collections.gentle_payment_plan_reminder_mail_template",
-            raise_if_not_found=False,
-        )
-        for plan in self:
-            pre_due, due = plan._gentle_reminder_lines_on(today)
-            lines = pre_due | due
-            if not lines:
-                continue
-            if template and plan.partner_id.email:
-                plan.with_context(
-                    gentle_plan_line_ids=lines.ids, gentle_plan_today=today
-                ).message_post_with_source(
-                    template,
-                    subtype_xmlid="mail.mt_comment",
-                    message_type="comment",
-                )
-            pre_due.write({"pre_due_sent": True})
-            due.write({"due_sent": True, "pre_due_sent": True})
-
-    def _gentle_reminder_lines_on(self, today):
-        """Instalments whose pre-due and due reminders are to be sent on ``today``.
-
-        :returns: ``(pre_due, due)`` line recordsets
-        """
-        self.ensure_one()
-        open_lines = self.line_ids.filtered(lambda line: line.state != "paid")
-        due = open_lines.filtered(
-            lambda line: not line.due_sent and line.date_due <= today
-        )
-        pre_due = open_lines.filtered(
-            lambda line: (
-                not line.pre_due_sent
-                and line.date_due - timedelta(days=PRE_DUE_DAYS)
-                <= today
-                < line.date_due
-            )
-        )
-        return pre_due, due
-
-    def _gentle_reminder_lines(self):
-        """The instalments a reminder being rendered is about (see the template)."""
-        ids = self.env.context.get("gentle_plan_line_ids") or []
-        return self.line_ids.filtered(lambda line: line.id in ids).sorted("date_due")
-
 
 class GentleFollowupEngine(models.AbstractModel):
+    """Payment plans are the engine's second source of follow-up: each open
+    instalment of an agreed plan is due for a friendly reminder
+    ``PRE_DUE_DAYS`` before its due date and another on it. They travel with the
+    customer's invoice reminders of the same run (one message), or alone in the
+    plan reminder wording; the instalment's flags are the ledger that keeps each
+    reminder from being sent twice."""
+
     _inherit = "gentle.followup.engine"
+
+    @api.model
+    def _gentle_due_instalments_sql(self, company, date, partner_ids=None):
+        """SQL selecting the instalments to remind on ``date``.
+
+        Columns: ``plan_line_id``, ``partner_id`` (commercial), ``step``
+        (``pre_due`` or ``due``). An instalment is open while the payments on the
+        plan's invoices, allocated in due-date order, do not cover it: its
+        running total is above what was paid. Held like invoices: not while the
+        customer is paused or a case on one of the plan's invoices is open.
+        """
+        for model in (
+            "gentle.payment.plan",
+            "gentle.payment.plan.line",
+            "gentle.collection.case",
+        ):
+            self.env[model].flush_model()
+        plan_conditions = [
+            SQL("gpp.company_id = %s", company.id),
+            SQL("gpp.state = 'agreed'"),
+        ]
+        if partner_ids is not None:
+            plan_conditions.append(
+                SQL("rp.commercial_partner_id = ANY(%s)", list(partner_ids))
+            )
+        return SQL(
+            """WITH plan_paid AS (
+                   SELECT gpp.id AS plan_id, rp.commercial_partner_id AS partner_id,
+                          gpp.amount_total
+                              - COALESCE(SUM(am.amount_residual_signed), 0) AS paid
+                     FROM gentle_payment_plan gpp
+                     JOIN res_partner rp ON rp.id = gpp.partner_id
+                LEFT JOIN gentle_payment_plan_move_rel gppr
+                       ON gppr.plan_id = gpp.id
+                LEFT JOIN account_move am ON am.id = gppr.move_id
+                    WHERE %(plan_conditions)s
+                 GROUP BY gpp.id, rp.commercial_partner_id
+               ), plan_lines AS (
+                   SELECT gppl.id, gppl.plan_id, gppl.date_due,
+                          COALESCE(gppl.pre_due_sent, FALSE) AS pre_due_sent,
+                          COALESCE(gppl.due_sent, FALSE) AS due_sent,
+                          SUM(gppl.amount) OVER (
+                              PARTITION BY gppl.plan_id
+                              ORDER BY gppl.date_due, gppl.sequence, gppl.id
+                          ) AS running_total
+                     FROM gentle_payment_plan_line gppl
+                     JOIN plan_paid pp ON pp.plan_id = gppl.plan_id
+               )
+               SELECT pl.id AS plan_line_id, pp.partner_id,
+                      CASE WHEN pl.date_due <= %(date)s THEN 'due'
+                           ELSE 'pre_due' END AS step
+                 FROM plan_lines pl
+                 JOIN plan_paid pp ON pp.plan_id = pl.plan_id
+                 JOIN res_partner rp ON rp.id = pp.partner_id
+                WHERE pl.running_total > pp.paid
+                  AND ((NOT pl.due_sent AND pl.date_due <= %(date)s)
+                       OR (NOT pl.pre_due_sent AND NOT pl.due_sent
+                           AND pl.date_due > %(date)s
+                           AND pl.date_due - %(pre_due_days)s <= %(date)s))
+                  AND NOT COALESCE((rp.gentle_paused ->> %(key)s)::boolean, FALSE)
+                  AND NOT EXISTS (
+                      SELECT 1
+                        FROM gentle_payment_plan_move_rel held
+                        JOIN gentle_collection_case_move_rel gcr
+                          ON gcr.move_id = held.move_id
+                        JOIN gentle_collection_case gcc ON gcc.id = gcr.case_id
+                       WHERE held.plan_id = pl.plan_id
+                         AND gcc.state IN ('new', 'in_progress', 'waiting')
+                  )""",
+            plan_conditions=SQL(" AND ").join(plan_conditions),
+            date=date,
+            pre_due_days=PRE_DUE_DAYS,
+            key=str(company.id),
+        )
+
+    @api.model
+    def _gentle_due_partners_sql(self, company, date, partner_ids=None):
+        return SQL(
+            """(%s) UNION (SELECT due_instalments.partner_id
+                             FROM (%s) due_instalments)""",
+            super()._gentle_due_partners_sql(company, date, partner_ids),
+            self._gentle_due_instalments_sql(company, date, partner_ids),
+        )
+
+    @api.model
+    def _gentle_prepare_sources(self, company, date, partner_ids, communications):
+        rows = self.env.execute_query(
+            self._gentle_due_instalments_sql(company, date, partner_ids)
+        )
+        Line = self.env["gentle.payment.plan.line"].with_context(gentle_plan_today=date)
+        items_by_partner = defaultdict(list)
+        for line_id, partner_id, step in rows:
+            items_by_partner[partner_id].append((Line.browse(line_id), step))
+        by_partner = {c["partner"].id: c for c in communications}
+        template = (
+            self.env.ref(
+                "gentle_collections.mail_template_plan_instalment",
+                raise_if_not_found=False,
+            )
+            or self.env["mail.template"]
+        )
+        for partner_id, items in items_by_partner.items():
+            items.sort(key=lambda item: (item[0].date_due, item[0].id))
+            communication = by_partner.get(partner_id)
+            if communication is None:
+                communication = {
+                    "partner": self.env["res.partner"].browse(partner_id),
+                    "company": company,
+                    "date": date,
+                    "steps": [],
+                    "level": self.env["gentle.followup.level"],
+                    "policy": self.env["gentle.followup.policy"],
+                    "tone": "friendly",
+                    "channels": ["email"],
+                    "approval": False,
+                    "template": template,
+                }
+                communications.append(communication)
+            communication["instalments"] = items
+        return super()._gentle_prepare_sources(
+            company, date, partner_ids, communications
+        )
+
+    @api.model
+    def _gentle_render_context(self, communications):
+        context = super()._gentle_render_context(communications)
+        context["gentle_followup_instalments"] = {
+            c["partner"].id: [line.id for line, _step in c.get("instalments", [])]
+            for c in communications
+        }
+        return context
+
+    @api.model
+    def _gentle_record_history(self, communications):
+        kept = super()._gentle_record_history(communications)
+        items = [item for c in kept for item in c.get("instalments", [])]
+        if not items:
+            return kept
+        due = [line.id for line, step in items if step == "due"]
+        pre_due = [line.id for line, step in items if step == "pre_due"]
+        # Like the history's UNIQUE constraint: only the run that flips a flag
+        # sends that reminder; a concurrent run finds it set and sends nothing.
+        rows = self.env.execute_query(
+            SQL(
+                """UPDATE gentle_payment_plan_line
+                      SET pre_due_sent = TRUE,
+                          due_sent = COALESCE(due_sent, FALSE) OR id = ANY(%(due)s),
+                          write_uid = %(uid)s,
+                          write_date = %(now)s
+                    WHERE (id = ANY(%(due)s) AND NOT COALESCE(due_sent, FALSE))
+                       OR (id = ANY(%(pre_due)s)
+                           AND NOT COALESCE(pre_due_sent, FALSE)
+                           AND NOT COALESCE(due_sent, FALSE))
+                RETURNING id""",
+                due=due,
+                pre_due=pre_due,
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+            )
+        )
+        marked = {row[0] for row in rows}
+        self.env["gentle.payment.plan.line"].browse(due + pre_due).invalidate_recordset(
+            ["pre_due_sent", "due_sent", "write_uid", "write_date"]
+        )
+        return [
+            c
+            for c in kept
+            if all(line.id in marked for line, _step in c.get("instalments", []))
+        ]
+
+    @api.model
+    def _gentle_action_values(self, communication, channel):
+        values = super()._gentle_action_values(communication, channel)
+        lines = self.env["gentle.payment.plan.line"].union(
+            *(line for line, _step in communication.get("instalments", []))
+        )
+        if lines:
+            values["plan_line_ids"] = [(6, 0, lines.ids)]
+            values["amount_due"] += sum(
+                line.amount - line.paid_amount
+                for line in lines.with_context(gentle_plan_today=communication["date"])
+            )
+        return values
+
+    @api.model
+    def _gentle_dump(self, communication):
+        data = super()._gentle_dump(communication)
+        data["instalments"] = [
+            [line.id, step] for line, step in communication.get("instalments", [])
+        ]
+        return data
+
+    @api.model
+    def _gentle_load(self, data):
+        values = super()._gentle_load(data)
+        Line = self.env["gentle.payment.plan.line"]
+        values["instalments"] = [
+            (Line.browse(line_id), step)
+            for line_id, step in data.get("instalments", [])
+        ]
+        return values
+
+    @api.model
+    def _gentle_log_on_invoices(self, actions):
+        """Also note each reminder on the payment plan it was about."""
+        result = super()._gentle_log_on_invoices(actions)
+        labels = dict(actions._fields["channel"]._description_selection(self.env))
+        states = dict(actions._fields["state"]._description_selection(self.env))
+        notes = defaultdict(list)
+        for action in actions:
+            for line in action.plan_line_ids:
+                notes[line.plan_id.id].append(
+                    self.env._(
+                        "Reminder of the instalment of %(amount)s due %(date)s: "
+                        "%(channel)s (%(state)s)",
+                        amount=format_amount(self.env, line.amount, line.currency_id),
+                        date=format_date(self.env, line.date_due),
+                        channel=labels[action.channel],
+                        state=states[action.state],
+                    )
+                )
+        if notes:
+            self.env["gentle.payment.plan"].browse(list(notes))._message_log_batch(
+                bodies={
+                    plan_id: Markup("<ul>%s</ul>")
+                    % Markup().join(Markup("<li>%s</li>") % text for text in texts)
+                    for plan_id, texts in notes.items()
+                }
+            )
+        return result
 
     @api.model
     def _gentle_hold_sql(self, date):
@@ -525,8 +718,112 @@ class ResPartner(models.Model):
             "gentle_collections.gentle_payment_plan_action"
         )
 
+    def _gentle_instalment_lines(self):
+        """The payment-plan instalments a follow-up message to this customer
+        reminds of: the engine puts them in the rendering context."""
+        self.ensure_one()
+        line_ids = (self.env.context.get("gentle_followup_instalments") or {}).get(
+            self.id, []
+        )
+        return self.env["gentle.payment.plan.line"].browse(line_ids)
+
+    def _gentle_instalment_table(self):
+        """The instalments of a follow-up message as an HTML table in the
+        customer's language, with a link to the plan on the portal."""
+        self.ensure_one()
+        env = self.env
+        today = env.context.get("gentle_followup_date") or fields.Date.context_today(
+            self
+        )
+        lines = self._gentle_instalment_lines().with_context(gentle_plan_today=today)
+        rows = []
+        for line in lines.sorted(lambda x: (x.date_due, x.id)):
+            plan = line.plan_id
+            days = (line.date_due - today).days
+            if days > 0:
+                status = env._("due in %(days)s days", days=days)
+            elif days == 0:
+                status = env._("due today")
+            else:
+                status = env._("%(days)s days late", days=-days)
+            rows.append(
+                Markup(
+                    "<tr><td><a href='%s'>%s</a></td><td>%s</td>"
+                    "<td style='text-align:right'>%s</td><td>%s</td></tr>"
+                )
+                % (
+                    plan.get_base_url() + plan.get_portal_url(),
+                    plan.name,
+                    format_date(env, line.date_due),
+                    format_amount(
+                        env, line.amount - line.paid_amount, line.currency_id
+                    ),
+                    status,
+                )
+            )
+        if not rows:
+            return Markup()
+        header = Markup(
+            "<tr><th style='text-align:left'>%s</th><th style='text-align:left'>%s"
+            "</th><th style='text-align:right'>%s</th><th style='text-align:left'>%s"
+            "</th></tr>"
+        ) % (
+            env._("Payment plan"),
+            env._("Instalment due"),
+            env._("Amount"),
+            env._("Status"),
+        )
+        return Markup(
+            "<table style='border-collapse:collapse;margin:8px 0' cellpadding='4'>"
+            "<thead>%s</thead><tbody>%s</tbody></table>"
+        ) % (header, Markup().join(rows))
+
+    def _gentle_followup_table(self):
+        table = super()._gentle_followup_table()
+        instalments = self._gentle_instalment_table()
+        if instalments:
+            table += (
+                Markup("<p>%s</p>")
+                % self.env._(
+                    "And a reminder about the payment plan we agreed: thank you for "
+                    "keeping to it."
+                )
+                + instalments
+            )
+        return table
+
     def action_gentle_propose_plan(self):
         self.ensure_one()
         return self.env["gentle.payment.plan.propose"]._gentle_open(
             self.commercial_partner_id
         )
+
+
+class GentleFollowupAction(models.Model):
+    _inherit = "gentle.followup.action"
+
+    plan_line_ids = fields.Many2many(
+        "gentle.payment.plan.line",
+        "gentle_followup_action_plan_line_rel",
+        "action_id",
+        "plan_line_id",
+        string="Instalments",
+        help="The payment-plan instalments this action reminded the customer of.",
+    )
+
+    @api.depends("plan_line_ids")
+    def _compute_name(self):
+        result = super()._compute_name()
+        labels = dict(self._fields["channel"]._description_selection(self.env))
+        for action in self.filtered(lambda a: not a.level_id and a.plan_line_ids):
+            action.name = " – ".join(
+                filter(
+                    None,
+                    [
+                        action.partner_id.display_name,
+                        self.env._("Instalment reminder"),
+                        labels.get(action.channel),
+                    ],
+                )
+            )
+        return result

@@ -81,7 +81,8 @@ class ResPartner(models.Model):
         compute="_compute_gentle_amounts",
         search="_search_gentle_needs_action",
         help="An open invoice of this customer, not on hold, has reached its next "
-        "follow-up date.",
+        "follow-up date, or an instalment of an agreed payment plan is to be "
+        "reminded.",
     )
 
     # -- relationship score (written set-based by gentle.score.engine) ---------
@@ -353,7 +354,7 @@ class ResPartner(models.Model):
         engine = self.env["gentle.followup.engine"]
         for model in ("account.move.line", "account.move", "res.partner"):
             self.env[model].flush_model()
-        query = engine._gentle_due_lines_sql(
+        query = engine._gentle_due_partners_sql(
             self.env.company, fields.Date.context_today(self)
         )
         # Parenthesised: the ORM writes ``IN %s`` around a sub-query.

@@ -82,9 +82,38 @@ class GentlePlanCommon(AccountTestInvoicingCommon):
             active_model="account.move", active_ids=invoice.ids
         ).create({"amount": amount, "payment_date": day})._create_payments()
 
-    def reminders(self, plan):
-        return plan.message_ids.filtered(
-            lambda m: m.message_type == "comment" and "instalment" in (m.subject or "")
+    def run_followup(self, day, hour=10):
+        """The follow-up run of ``day`` for the customer (contact window aside)."""
+        return self.env["gentle.followup.engine"]._gentle_run(
+            self.company,
+            now=datetime(day.year, day.month, day.day, hour),
+            partner_ids=[self.customer.id],
+            window=False,
+        )
+
+    def due_on(self, day):
+        """Whether the follow-up engine has something due for the customer."""
+        return bool(
+            self.env["gentle.followup.engine"]._gentle_due_partner_ids(
+                self.company,
+                datetime(day.year, day.month, day.day, 10),
+                [self.customer.id],
+                window=False,
+            )
+        )
+
+    def invoice_lines_due(self, day):
+        """The customer's receivable lines the engine would chase on ``day``."""
+        engine = self.env["gentle.followup.engine"]
+        return self.env.execute_query(
+            engine._gentle_due_lines_sql(self.company, day, [self.customer.id])
+        )
+
+    def reminders(self):
+        """The follow-up actions that reminded the customer of instalments."""
+        return self.env["gentle.followup.action"].search(
+            [("partner_id", "=", self.customer.id), ("plan_line_ids", "!=", False)],
+            order="id",
         )
 
     def assertRefused(self, exception, text):
@@ -275,11 +304,8 @@ class TestGentlePaymentPlan(GentlePlanCommon):
             [("gentle_on_hold", "=", True), ("id", "in", self.invoice.ids)]
         )
         self.assertEqual(held, self.invoice)
-        self.assertFalse(
-            engine._gentle_due_partner_ids(
-                self.company, now, [self.customer.id], window=False
-            )
-        )
+        # The invoices are held; only the plan's instalment is left to remind.
+        self.assertFalse(self.invoice_lines_due(now.date()))
         plan.action_cancel()
         self.assertEqual(
             engine._gentle_due_partner_ids(
@@ -289,39 +315,155 @@ class TestGentlePaymentPlan(GentlePlanCommon):
         )
 
     def test_reminders_before_and_on_the_due_date_only_once(self):
-        plan = self.make_plan(self.invoice)
-        first = plan.line_ids.sorted("date_due")[0]
-        Plan = self.env["gentle.payment.plan"]
-        Plan._cron_plan_reminders(today=date(2026, 3, 6))  # 4 days before
-        self.assertFalse(self.reminders(plan))
+        """Instalments are a source of the follow-up engine: its run sends their
+        reminders, three days before and on the due date, once each."""
+        plan = self.make_plan()
+        first, second, _third = plan.line_ids.sorted("date_due")
+        self.assertFalse(self.due_on(date(2026, 3, 6)))  # 4 days before
+        self.run_followup(date(2026, 3, 6))
+        self.assertFalse(self.reminders())
         self.assertFalse(first.pre_due_sent)
-        Plan._cron_plan_reminders(today=date(2026, 3, 7))  # 3 days before
-        sent = self.reminders(plan)
+        self.assertTrue(self.due_on(date(2026, 3, 7)))  # 3 days before
+        result = self.run_followup(date(2026, 3, 7))
+        sent = self.reminders()
+        self.assertEqual(sent, result["actions"])
         self.assertEqual(len(sent), 1)
+        self.assertEqual(sent.channel, "email")
+        self.assertEqual(sent.tone, "friendly")
+        self.assertFalse(sent.level_id)
+        self.assertEqual(sent.plan_line_ids, first)
+        self.assertEqual(sent.amount_due, 500.0)
+        self.assertIn("Instalment reminder", sent.name)
+        message = sent.mail_message_id
+        self.assertIn("your payment plan instalment", message.subject)
+        self.assertIn(plan.name, message.body)
+        self.assertIn("500.00", message.body)
+        self.assertIn("due in 3 days", message.body)
+        self.assertIn(self.customer, message.partner_ids)
         self.assertTrue(first.pre_due_sent)
         self.assertFalse(first.due_sent)
-        self.assertIn("333.33", sent.body)
-        self.assertIn(self.customer, sent.partner_ids)
-        Plan._cron_plan_reminders(today=date(2026, 3, 7))
-        Plan._cron_plan_reminders(today=date(2026, 3, 9))  # day before: nothing new
-        self.assertEqual(len(self.reminders(plan)), 1)
-        Plan._cron_plan_reminders(today=date(2026, 3, 10))  # due date
-        self.assertEqual(len(self.reminders(plan)), 2)
+        self.assertIn("Reminder of the instalment", plan.message_ids[0].body)
+        self.run_followup(date(2026, 3, 7), hour=15)
+        self.assertFalse(self.due_on(date(2026, 3, 9)))  # day before: nothing new
+        self.run_followup(date(2026, 3, 9))
+        self.assertEqual(len(self.reminders()), 1)
+        self.assertTrue(self.due_on(date(2026, 3, 10)))  # due date
+        self.run_followup(date(2026, 3, 10))
+        sent = self.reminders()
+        self.assertEqual(len(sent), 2)
+        self.assertIn("due today", sent[1].mail_message_id.body)
         self.assertTrue(first.due_sent)
-        Plan._cron_plan_reminders(today=date(2026, 3, 10))
-        Plan._cron_plan_reminders(today=date(2026, 3, 11))
-        self.assertEqual(len(self.reminders(plan)), 2)
+        self.run_followup(date(2026, 3, 10), hour=15)
+        self.run_followup(date(2026, 3, 11))
+        self.assertEqual(len(self.reminders()), 2)
         self.assertEqual(plan.state, "agreed")
-        # Later instalments untouched.
-        self.assertFalse(
-            any(plan.line_ids.sorted("date_due")[1:].mapped("pre_due_sent"))
+        # Later instalments untouched until their own dates.
+        self.assertFalse(second.pre_due_sent or second.due_sent)
+        self.run_followup(date(2026, 4, 7))
+        self.assertEqual(self.reminders()[-1].plan_line_ids, second)
+
+    def test_late_agreement_sends_the_due_reminder_only(self):
+        """An instalment agreed for today skips the pre-due reminder; a run that
+        missed the pre-due days sends the due reminder once."""
+        with freeze_time(date(2026, 3, 10)):
+            wizard = self.propose(date_first=date(2026, 3, 10))
+            plan = self.env["gentle.payment.plan"].browse(
+                wizard.action_create_plan()["res_id"]
+            )
+            plan.action_agree()
+        first = plan.line_ids.sorted("date_due")[0]
+        self.run_followup(date(2026, 3, 12))
+        sent = self.reminders()
+        self.assertEqual(len(sent), 1)
+        self.assertIn("2 days late", sent.mail_message_id.body)
+        self.assertTrue(first.due_sent and first.pre_due_sent)
+        self.run_followup(date(2026, 3, 13))
+        self.assertEqual(len(self.reminders()), 1)
+
+    def test_instalment_travels_with_the_invoice_reminder(self):
+        """A customer with an instalment and another invoice due gets one message
+        in the policy's wording listing both."""
+        plan = self.make_plan(self.invoice)
+        self.assertFalse(self.invoice_2.gentle_on_hold)
+        result = self.run_followup(date(2026, 3, 7))
+        emails = result["actions"].filtered(lambda a: a.channel == "email")
+        self.assertEqual(len(emails), 1)
+        self.assertEqual(emails.move_ids, self.invoice_2)
+        self.assertTrue(emails.level_id)
+        self.assertEqual(emails.plan_line_ids, plan.line_ids.sorted("date_due")[0])
+        self.assertEqual(emails.amount_due, self.invoice_2.amount_residual + 333.33)
+        body = emails.mail_message_id.body
+        self.assertIn(self.invoice_2.name, body)
+        self.assertIn(plan.name, body)
+        self.assertIn("333.33", body)
+        self.assertIn("the payment plan we agreed", body)
+        self.assertNotIn(self.invoice.name, body)
+
+    def test_preview_shows_and_sends_the_instalment_reminder(self):
+        plan = self.make_plan()
+        with freeze_time(date(2026, 3, 8)):
+            wizard = self.env["gentle.followup.send"].create(
+                {"partner_ids": [(6, 0, self.customer.ids)]}
+            )
+            self.assertEqual(len(wizard.line_ids), 1)
+            preview = wizard.line_ids
+            self.assertIn(plan.name, preview.body_html)
+            self.assertFalse(self.reminders())
+            wizard.action_send()
+        sent = self.reminders()
+        self.assertEqual(sent.plan_line_ids, plan.line_ids.sorted("date_due")[0])
+        self.assertEqual(sent.body_html, preview.body_html)
+        self.assertFalse(self.due_on(date(2026, 3, 8)))
+
+    def test_hourly_cron_sends_it_in_the_contact_window(self):
+        self.make_plan()
+        # The scheduled action runs as the superuser.
+        Engine = self.env["gentle.followup.engine"].sudo()
+        # Monday 9 March, the day before the first instalment; window 9-17 UTC.
+        Engine._cron_followup(now=datetime(2026, 3, 9, 8, 59))
+        self.assertFalse(self.reminders())
+        Engine._cron_followup(now=datetime(2026, 3, 9, 9, 0))
+        self.assertEqual(len(self.reminders()), 1)
+
+    def test_paused_customer_or_open_case_holds_the_reminders(self):
+        self.make_plan()
+        self.customer.action_gentle_pause()
+        self.assertFalse(self.due_on(date(2026, 3, 10)))
+        self.customer.action_gentle_resume()
+        self.assertTrue(self.due_on(date(2026, 3, 10)))
+        case = self.env["gentle.collection.case"].create(
+            {
+                "subject": "Which instalment is this?",
+                "partner_id": self.customer.id,
+                "category_id": self.env.ref(
+                    "gentle_collections.gentle_case_category_payment_question"
+                ).id,
+                "move_ids": [(6, 0, self.invoice_2.ids)],
+            }
         )
+        self.assertFalse(self.due_on(date(2026, 3, 10)))
+        self.run_followup(date(2026, 3, 10))
+        self.assertFalse(self.reminders())
+        case.write({"outcome": "explained"})
+        case.action_resolve()
+        self.assertTrue(self.due_on(date(2026, 3, 10)))
 
     def test_paid_instalment_gets_no_reminder(self):
-        plan = self.make_plan(self.invoice)
-        self.pay(self.invoice, 333.33, date(2026, 3, 5))
-        self.env["gentle.payment.plan"]._cron_plan_reminders(today=date(2026, 3, 10))
-        self.assertFalse(self.reminders(plan))
+        plan = self.make_plan()
+        first, second, _third = plan.line_ids.sorted("date_due")
+        # One cent short: the first instalment is still reminded, for that cent.
+        self.pay(self.invoice, 499.99, date(2026, 3, 5))
+        self.assertTrue(self.due_on(date(2026, 3, 10)))
+        self.pay(self.invoice, 0.01, date(2026, 3, 5))
+        self.assertFalse(self.due_on(date(2026, 3, 10)))
+        self.run_followup(date(2026, 3, 10))
+        self.assertFalse(self.reminders())
+        self.assertFalse(first.due_sent)
+        # Paying ahead covers the next instalment too, in date order.
+        self.pay(self.invoice, 500.0, date(2026, 3, 20))
+        self.assertFalse(self.due_on(date(2026, 4, 10)))
+        self.assertTrue(self.due_on(date(2026, 5, 7)))
+        self.assertFalse(second.pre_due_sent)
 
     # ------------------------------------------------------------------
     # Payments and outcome
@@ -346,7 +488,7 @@ class TestGentlePaymentPlan(GentlePlanCommon):
             self.pay(self.invoice, 600.0, date(2026, 4, 11))
             lines.invalidate_recordset()
             self.assertEqual(lines.mapped("state"), ["paid"] * 3)
-        self.env["gentle.payment.plan"]._cron_plan_reminders(today=date(2026, 4, 11))
+        self.env["gentle.payment.plan"]._cron_plan_outcomes(today=date(2026, 4, 11))
         self.assertEqual(plan.state, "completed")
         self.assertIn("plan completed", plan.message_ids[0].body)
         self.invoice.invalidate_recordset()
@@ -359,17 +501,13 @@ class TestGentlePaymentPlan(GentlePlanCommon):
         self.pay(self.invoice, 200.0, date(2026, 3, 9))
         Plan = self.env["gentle.payment.plan"]
         # Due 10 March, 5 days of grace: still running on the 15th.
-        Plan._cron_plan_reminders(today=date(2026, 3, 15))
+        Plan._cron_plan_outcomes(today=date(2026, 3, 15))
         self.assertEqual(plan.state, "agreed")
         self.assertEqual(
             first.with_context(gentle_plan_today=date(2026, 3, 15)).state, "late"
         )
-        self.assertFalse(
-            engine._gentle_due_partner_ids(
-                self.company, datetime(2026, 3, 15, 10), [self.customer.id], False
-            )
-        )
-        Plan._cron_plan_reminders(today=date(2026, 3, 16))
+        self.assertFalse(self.invoice_lines_due(date(2026, 3, 15)))
+        Plan._cron_plan_outcomes(today=date(2026, 3, 16))
         self.assertEqual(plan.state, "broken")
         self.assertEqual(plan.broken_on, date(2026, 3, 16))
         self.assertTrue(first.missed)
@@ -389,12 +527,14 @@ class TestGentlePaymentPlan(GentlePlanCommon):
         )
         # A broken plan sends no more reminders and is not broken twice.
         count = len(plan.message_ids)
-        Plan._cron_plan_reminders(today=date(2026, 4, 10))
+        Plan._cron_plan_outcomes(today=date(2026, 4, 10))
         self.assertEqual(len(plan.message_ids), count)
+        self.run_followup(date(2026, 4, 10))
+        self.assertFalse(self.reminders())
 
     def test_broken_plan_feeds_the_score(self):
         plan = self.make_plan(self.invoice)
-        self.env["gentle.payment.plan"]._cron_plan_reminders(today=date(2026, 3, 16))
+        self.env["gentle.payment.plan"]._cron_plan_outcomes(today=date(2026, 3, 16))
         self.assertEqual(plan.state, "broken")
         Score = self.env["gentle.score.engine"]
         partner = self.customer.with_company(self.company)
