@@ -448,6 +448,48 @@ class TestGentlePaymentPlan(GentlePlanCommon):
         case.action_resolve()
         self.assertTrue(self.due_on(date(2026, 3, 10)))
 
+    def test_two_runs_prepared_together_send_once(self):
+        """Two runs that prepared the same reminder (two servers, or the preview
+        and the cron): the first to record it sends it, the other nothing."""
+        plan = self.make_plan()
+        engine = self.env["gentle.followup.engine"]
+        day = date(2026, 3, 10)
+        first = engine._gentle_prepare(self.company, day, [self.customer.id])
+        second = engine._gentle_prepare(self.company, day, [self.customer.id])
+        self.assertEqual(len(first), 1)
+        self.assertEqual(len(second), 1)
+        self.assertEqual(len(engine._gentle_execute(first)), 1)
+        self.assertFalse(engine._gentle_execute(second))
+        self.assertEqual(self.reminders().plan_line_ids, plan.line_ids[:1])
+
+    def test_selecting_due_instalments_does_not_grow_with_plans(self):
+        """Selecting due customers costs the same queries, however many plans."""
+        self.make_plan()
+        engine = self.env["gentle.followup.engine"]
+        now = datetime(2026, 3, 10, 10)
+
+        def count(partner_ids):
+            self.env.flush_all()
+            start = self.env.cr.sql_log_count
+            due = engine._gentle_due_partner_ids(
+                self.company, now, partner_ids, window=False
+            )
+            return self.env.cr.sql_log_count - start, due
+
+        count(None)  # caches any first call fills (company, calendar)
+        one_count, one_due = count(None)
+        customers = self.env["res.partner"].create(
+            [{"name": f"Planner {i}", "is_company": True} for i in range(4)]
+        )
+        for customer in customers:
+            invoice = self.make_invoice(customer, date(2026, 2, 2), 300.0)
+            self.make_plan(invoice)
+        count(None)
+        many_count, many_due = count(None)
+        self.assertIn(self.customer.id, one_due)
+        self.assertTrue(set(customers.ids) <= set(many_due))
+        self.assertEqual(one_count, many_count)
+
     def test_paid_instalment_gets_no_reminder(self):
         plan = self.make_plan()
         first, second, _third = plan.line_ids.sorted("date_due")
