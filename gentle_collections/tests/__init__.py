@@ -14,6 +14,7 @@ from . import (
     test_late_fee,
     test_payment_plan,
     test_payment_promise,
+    test_promise_reply,
     test_score,
     test_security,
     test_settings,
