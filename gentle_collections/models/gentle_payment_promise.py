@@ -1,4 +1,5 @@
 import functools
+import logging
 import re
 import unicodedata
 from datetime import date, timedelta
@@ -17,6 +18,8 @@ from odoo.tools.misc import babel_locale_parse
 # order their classes are defined; this module sorts before it).
 from . import gentle_score_engine  # noqa: F401
 from .gentle_followup_policy import TONE_RANK
+
+_logger = logging.getLogger(__name__)
 
 PROMISE_INVOICE_TYPES = ("out_invoice", "out_receipt")
 # The firmest tone a customer in hardship mode ever receives.
@@ -501,6 +504,23 @@ class GentlePaymentPromise(models.Model):
 
     @api.model
     def _gentle_promise_from_reply(self, record, message):
+        """Read ``message`` for a promise (see :meth:`_gentle_reply_promise`),
+        never at the cost of the message: an incoming email is kept whatever
+        happens while reading it."""
+        if message.message_type != "email":
+            return False
+        try:
+            with self.env.cr.savepoint():
+                return self._gentle_reply_promise(record, message)
+        except Exception:
+            _logger.exception(
+                "Reading a promise to pay in message %s failed; the message is kept",
+                message.id,
+            )
+            return False
+
+    @api.model
+    def _gentle_reply_promise(self, record, message):
         """Read a customer's e-mail ``message`` posted on ``record`` (a customer,
         an invoice or a case) for a promise to pay. When one is found and the
         customer owes something, a to-do on ``record`` asks the collector to

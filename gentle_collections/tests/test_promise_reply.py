@@ -1,9 +1,11 @@
 from datetime import date
+from unittest.mock import patch
 
 from freezegun import freeze_time
 from markupsafe import Markup
 
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -193,6 +195,21 @@ class TestGentlePromiseReply(AccountTestInvoicingCommon):
             self.Promise._gentle_promise_from_reply(self.customer, message)
         )
         self.assertEqual(len(self.reply_activities(self.customer)), 1)
+
+    def test_a_failure_while_reading_never_loses_the_reply(self):
+        Promise = type(self.Promise)
+
+        def broken(self, record, message):
+            raise ValueError("unexpected text")
+
+        with (
+            patch.object(Promise, "_gentle_reply_promise", broken),
+            mute_logger("odoo.addons.gentle_collections.models.gentle_payment_promise"),
+        ):
+            self.customer_reply("We will pay on March 15, 2026.")
+        reply = self.customer.message_ids.filtered(lambda m: m.message_type == "email")
+        self.assertIn("We will pay on March 15, 2026.", reply.body)
+        self.assertFalse(self.reply_activities(self.customer))
 
     def test_reply_without_amount_or_too_much_uses_what_is_owed(self):
         self.post_email(self.customer, "<p>We will pay everything on 2026-03-15.</p>")
