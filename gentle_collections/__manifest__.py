@@ -59,12 +59,14 @@
         "wizards/gentle_payment_plan_propose_views.xml",
         "data/gentle_payment_promise_data.xml",
         "views/gentle_payment_promise_views.xml",
+        "data/gentle_thanks_data.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
         "demo/gentle_collection_case_demo.xml",
         "demo/gentle_clear_terms_demo.xml",
         "demo/gentle_collections_demo.xml",
+        "demo/gentle_thanks_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

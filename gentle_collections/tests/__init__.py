@@ -20,5 +20,6 @@ from . import (
     test_settings,
     test_support_case,
     test_support_portal,
+    test_thanks,
     test_tour,
 )

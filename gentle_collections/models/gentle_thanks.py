@@ -1,0 +1,399 @@
+"""Thank-you notes: the follow-up engine's third source.
+
+A customer who pays is thanked in their contact window, by the same hourly run
+that sends reminders: for every paid invoice, only for invoices paid after a
+reminder, or only for the first on-time payment in a year, as the company
+chooses; never more than once per period. The invoice's ``gentle_thanked_on`` is
+the ledger that keeps a thank-you from being sent twice.
+"""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL, format_amount, format_date
+
+# Defines the engine and the base res.partner methods before the extensions
+# below (models load in the order their classes are defined).
+from . import gentle_followup_engine, res_partner  # noqa: F401
+
+# A payment is thanked within this many days; older payments (e.g. from before
+# thank-you notes were switched on) are never thanked.
+THANKS_RECENT_DAYS = 7
+# "First on-time payment": no other invoice paid on time in this many days.
+THANKS_FIRST_ON_TIME_DAYS = 365
+THANKS_MODES = [
+    ("off", "Off"),
+    ("always", "Every paid invoice"),
+    ("after_reminder", "Invoices paid after a reminder"),
+    ("first_on_time", "First on-time payment in a year"),
+]
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    gentle_thanks_mode = fields.Selection(
+        THANKS_MODES,
+        string="Thank-you Notes",
+        default="off",
+        required=True,
+        help="When customers get a short thank-you after paying, sent by the "
+        "follow-up run in their contact window: for every paid invoice, only for "
+        "invoices paid after a reminder, or only for the first invoice paid on "
+        "time in a year (a customer who used to pay late).",
+    )
+    gentle_thanks_period_days = fields.Integer(
+        string="At Most One Thank-you Every (days)",
+        default=30,
+        help="A customer is thanked at most once in this many days, however many "
+        "invoices they pay.",
+    )
+
+    @api.constrains("gentle_thanks_period_days")
+    def _check_gentle_thanks_period(self):
+        for company in self:
+            if company.gentle_thanks_period_days < 1:
+                raise ValidationError(
+                    self.env._(
+                        "Thank-you notes of %(company)s: enter a period of at least "
+                        "one day between two thank-yous to the same customer.",
+                        company=company.name,
+                    )
+                )
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    gentle_thanks_mode = fields.Selection(
+        related="company_id.gentle_thanks_mode", readonly=False
+    )
+    gentle_thanks_period_days = fields.Integer(
+        related="company_id.gentle_thanks_period_days", readonly=False
+    )
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    gentle_thanked_on = fields.Date(
+        string="Thanked On",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="When the customer was thanked for paying this invoice.",
+    )
+
+
+class GentleFollowupEngine(models.AbstractModel):
+    _inherit = "gentle.followup.engine"
+
+    @api.model
+    def _gentle_thanks_sql(self, company, date, partner_ids=None):
+        """SQL selecting the paid invoices to thank for on ``date``.
+
+        Columns: ``move_id``, ``partner_id`` (commercial). An invoice qualifies
+        when it was fully paid in the last ``THANKS_RECENT_DAYS`` days (the date
+        of its last matched payment), is not thanked yet, matches the company's
+        mode, and its customer was not thanked within the period.
+        """
+        mode = company.gentle_thanks_mode
+        if mode == "off":
+            return SQL(
+                "SELECT NULL::int AS move_id, NULL::int AS partner_id WHERE FALSE"
+            )
+        for model in ("account.move", "account.move.line", "account.partial.reconcile"):
+            self.env[model].flush_model()
+        self.env["gentle.followup.history"].flush_model(["move_id"])
+        recent = date - timedelta(days=THANKS_RECENT_DAYS)
+        history_from = recent
+        if mode == "first_on_time":
+            history_from = recent - timedelta(days=THANKS_FIRST_ON_TIME_DAYS)
+        paid_conditions = [
+            SQL("am.company_id = %s", company.id),
+            SQL("am.move_type = 'out_invoice'"),
+            SQL("am.state = 'posted'"),
+            SQL("am.payment_state IN ('paid', 'in_payment')"),
+        ]
+        if partner_ids is not None:
+            paid_conditions.append(
+                SQL("am.commercial_partner_id = ANY(%s)", list(partner_ids))
+            )
+        conditions = [
+            SQL("am.gentle_thanked_on IS NULL"),
+            SQL("p.paid_on BETWEEN %s AND %s", recent, date),
+            SQL(
+                """NOT EXISTS (
+                    SELECT 1 FROM account_move thanked
+                     WHERE thanked.commercial_partner_id = p.partner_id
+                       AND thanked.company_id = %s
+                       AND thanked.gentle_thanked_on > %s
+                )""",
+                company.id,
+                date - timedelta(days=company.gentle_thanks_period_days),
+            ),
+        ]
+        if company.gentle_go_live_date:
+            conditions.append(SQL("p.paid_on >= %s", company.gentle_go_live_date))
+        if mode == "after_reminder":
+            conditions.append(
+                SQL(
+                    """EXISTS (SELECT 1 FROM gentle_followup_history gfh
+                                WHERE gfh.move_id = p.move_id)"""
+                )
+            )
+        elif mode == "first_on_time":
+            conditions.append(SQL("p.paid_on <= p.due_on"))
+            conditions.append(
+                SQL(
+                    """NOT EXISTS (
+                        SELECT 1 FROM paid earlier
+                         WHERE earlier.partner_id = p.partner_id
+                           AND earlier.move_id <> p.move_id
+                           AND earlier.paid_on <= earlier.due_on
+                           AND earlier.paid_on < p.paid_on
+                           AND earlier.paid_on >= p.paid_on - %s
+                    )""",
+                    THANKS_FIRST_ON_TIME_DAYS,
+                )
+            )
+        return SQL(
+            """WITH paid AS (
+                   SELECT am.id AS move_id, am.commercial_partner_id AS partner_id,
+                          MAX(apr.max_date) AS paid_on,
+                          am.invoice_date_due AS due_on
+                     FROM account_move am
+                     JOIN account_move_line aml
+                       ON aml.move_id = am.id AND aml.display_type = 'payment_term'
+                     JOIN account_partial_reconcile apr
+                       ON apr.debit_move_id = aml.id
+                    WHERE %(paid_conditions)s
+                 GROUP BY am.id
+                   HAVING MAX(apr.max_date) >= %(history_from)s
+               )
+               SELECT p.move_id, p.partner_id
+                 FROM paid p
+                 JOIN account_move am ON am.id = p.move_id
+                WHERE %(conditions)s""",
+            paid_conditions=SQL(" AND ").join(paid_conditions),
+            history_from=history_from,
+            conditions=SQL(" AND ").join(conditions),
+        )
+
+    @api.model
+    def _gentle_demo_thanks(self, move_ids):
+        """Demo data: the follow-up reminded these invoices five days ago, their
+        customer paid today, and today's run thanks them."""
+        moves = self.env["account.move"].browse(move_ids)
+        company = self.env.company
+        customers = moves.commercial_partner_id.ids
+        now = fields.Datetime.now()
+        self._gentle_run(
+            company, now=now - timedelta(days=5), partner_ids=customers, window=False
+        )
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=moves.ids
+        ).create({})._create_payments()
+        return self._gentle_run(company, now=now, partner_ids=customers, window=False)
+
+    @api.model
+    def _gentle_due_partners_sql(self, company, date, partner_ids=None):
+        return SQL(
+            "(%s) UNION (SELECT thanks.partner_id FROM (%s) thanks)",
+            super()._gentle_due_partners_sql(company, date, partner_ids),
+            self._gentle_thanks_sql(company, date, partner_ids),
+        )
+
+    @api.model
+    def _gentle_prepare_sources(self, company, date, partner_ids, communications):
+        rows = self.env.execute_query(
+            self._gentle_thanks_sql(company, date, partner_ids)
+        )
+        moves_by_partner = defaultdict(list)
+        for move_id, partner_id in rows:
+            moves_by_partner[partner_id].append(move_id)
+        by_partner = {c["partner"].id: c for c in communications}
+        template = (
+            self.env.ref(
+                "gentle_collections.mail_template_thanks", raise_if_not_found=False
+            )
+            or self.env["mail.template"]
+        )
+        for partner_id, move_ids in moves_by_partner.items():
+            communication = by_partner.get(partner_id)
+            if communication is None:
+                communication = {
+                    "partner": self.env["res.partner"].browse(partner_id),
+                    "company": company,
+                    "date": date,
+                    "steps": [],
+                    "level": self.env["gentle.followup.level"],
+                    "policy": self.env["gentle.followup.policy"],
+                    "tone": "friendly",
+                    "channels": ["email"],
+                    "approval": False,
+                    "template": template,
+                }
+                communications.append(communication)
+            communication["thanks"] = (
+                self.env["account.move"].browse(sorted(move_ids)).sorted("name")
+            )
+        return super()._gentle_prepare_sources(
+            company, date, partner_ids, communications
+        )
+
+    @api.model
+    def _gentle_render_context(self, communications):
+        context = super()._gentle_render_context(communications)
+        context["gentle_followup_thanks"] = {
+            c["partner"].id: c["thanks"].ids for c in communications if "thanks" in c
+        }
+        return context
+
+    @api.model
+    def _gentle_record_history(self, communications):
+        kept = super()._gentle_record_history(communications)
+        move_ids = [move.id for c in kept for move in c.get("thanks", [])]
+        if not move_ids:
+            return kept
+        date = kept[0]["date"]
+        # Only the run that stamps the invoice sends its thank-you.
+        rows = self.env.execute_query(
+            SQL(
+                """UPDATE account_move SET gentle_thanked_on = %s
+                    WHERE id = ANY(%s) AND gentle_thanked_on IS NULL
+                RETURNING id""",
+                date,
+                move_ids,
+            )
+        )
+        stamped = {row[0] for row in rows}
+        self.env["account.move"].browse(move_ids).invalidate_recordset(
+            ["gentle_thanked_on"]
+        )
+        return [
+            c for c in kept if all(move.id in stamped for move in c.get("thanks", []))
+        ]
+
+    @api.model
+    def _gentle_action_values(self, communication, channel):
+        values = super()._gentle_action_values(communication, channel)
+        if communication.get("thanks"):
+            values["thanked_move_ids"] = [(6, 0, communication["thanks"].ids)]
+        return values
+
+    @api.model
+    def _gentle_dump(self, communication):
+        data = super()._gentle_dump(communication)
+        if communication.get("thanks"):
+            data["thanks"] = communication["thanks"].ids
+        return data
+
+    @api.model
+    def _gentle_load(self, data):
+        values = super()._gentle_load(data)
+        if data.get("thanks"):
+            values["thanks"] = self.env["account.move"].browse(data["thanks"])
+        return values
+
+    @api.model
+    def _gentle_log_on_invoices(self, actions):
+        """Also note the thank-you on each invoice it was for."""
+        result = super()._gentle_log_on_invoices(actions)
+        labels = dict(actions._fields["channel"]._description_selection(self.env))
+        states = dict(actions._fields["state"]._description_selection(self.env))
+        bodies = {}
+        for action in actions:
+            for move in action.thanked_move_ids:
+                bodies[move.id] = Markup("<p>%s</p>") % self.env._(
+                    "Thank-you for the payment: %(channel)s (%(state)s)",
+                    channel=labels[action.channel],
+                    state=states[action.state],
+                )
+        if bodies:
+            self.env["account.move"].browse(list(bodies))._message_log_batch(
+                bodies=bodies
+            )
+        return result
+
+
+class GentleFollowupAction(models.Model):
+    _inherit = "gentle.followup.action"
+
+    thanked_move_ids = fields.Many2many(
+        "account.move",
+        "gentle_followup_action_thanked_move_rel",
+        "action_id",
+        "move_id",
+        string="Thanked For",
+        help="The paid invoices this action thanked the customer for.",
+    )
+
+    @api.depends("thanked_move_ids")
+    def _compute_name(self):
+        result = super()._compute_name()
+        labels = dict(self._fields["channel"]._description_selection(self.env))
+        for action in self.filtered(
+            lambda a: not a.level_id and a.thanked_move_ids and not a.move_ids
+        ):
+            if "plan_line_ids" in action._fields and action.plan_line_ids:
+                continue
+            action.name = " – ".join(
+                filter(
+                    None,
+                    [
+                        action.partner_id.display_name,
+                        self.env._("Thank-you"),
+                        labels.get(action.channel),
+                    ],
+                )
+            )
+        return result
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    def _gentle_thanked_moves(self):
+        """The paid invoices a follow-up message to this customer thanks for: the
+        engine puts them in the rendering context."""
+        self.ensure_one()
+        move_ids = (self.env.context.get("gentle_followup_thanks") or {}).get(
+            self.id, []
+        )
+        return self.env["account.move"].browse(move_ids)
+
+    def _gentle_thanks_list(self):
+        """The invoices of a thank-you as an HTML list, in the customer's
+        language: number, amount and due date."""
+        self.ensure_one()
+        env = self.env
+        items = [
+            Markup("<li>%s</li>")
+            % env._(
+                "%(invoice)s of %(amount)s, due %(date)s",
+                invoice=move.name,
+                amount=format_amount(env, move.amount_total, move.currency_id),
+                date=format_date(env, move.invoice_date_due),
+            )
+            for move in self._gentle_thanked_moves()
+        ]
+        if not items:
+            return Markup()
+        return Markup("<ul>%s</ul>") % Markup().join(items)
+
+    def _gentle_followup_table(self):
+        table = super()._gentle_followup_table()
+        thanks = self._gentle_thanks_list()
+        if thanks:
+            table = (
+                Markup("<p>%s</p>")
+                % self.env._("First of all, thank you for settling:")
+                + thanks
+                + table
+            )
+        return table
