@@ -322,7 +322,9 @@ class GentleFollowupEngine(models.AbstractModel):
         for communication in communications:
             template = communication.get("template")
             if not template and communication["policy"]:
-                template = communication["policy"]._get_template(communication["tone"])
+                template = communication["policy"]._get_template(
+                    communication["tone"], communication["partner"].gentle_style
+                )
             communication["template"] = template
             communication["subject"] = communication["body"] = False
             if template and "email" in communication["channels"]:

@@ -9,6 +9,17 @@ TONES = [
     ("final", "Final"),
 ]
 TONE_RANK = {tone: rank for rank, (tone, _label) in enumerate(TONES)}
+# How plainly a customer likes to be spoken to: the wording of reminders follows.
+STYLES = [
+    ("direct", "Direct"),
+    ("subtle", "Subtle"),
+]
+# Countries whose customers get the subtle style by default (high-context
+# business cultures, where a request is softened and relationship comes first).
+# Only a default: each customer's style can be changed on its form.
+SUBTLE_COUNTRIES = frozenset(
+    "AE BH BN CN EG HK ID IN JO JP KR KW LB MA MY OM PH QA SA SG TH TW VN".split()
+)
 
 
 class GentleFollowupPolicy(models.Model):
@@ -320,14 +331,23 @@ class GentleFollowupPolicy(models.Model):
         )
         lines._gentle_refresh_policy()
 
-    def _get_template(self, tone):
+    def _get_template(self, tone, style=None):
         """Return the mail template for ``tone``, falling back to softer tones.
 
+        Within a tone, the wording written for the customer's ``style`` comes
+        first, then the wording without a style, then another style's: a
+        customer's style never changes the tone they get.
+
         :param str tone: one of :data:`TONES`
+        :param str style: the customer's communication style (:data:`STYLES`)
         :rtype: mail.template
         """
         self.ensure_one()
-        by_tone = {t.tone: t.mail_template_id for t in self.template_ids}
+        by_tone = {}
+        for wording in self.template_ids.sorted(
+            lambda t: (t.style != style, bool(t.style), t.id), reverse=True
+        ):
+            by_tone[wording.tone] = wording.mail_template_id
         rank = TONE_RANK[tone]
         for candidate, _label in reversed(TONES[: rank + 1]):
             if by_tone.get(candidate):

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .gentle_followup_policy import TONES
+from .gentle_followup_policy import STYLES, TONES
 
 
 class GentleFollowupTemplate(models.Model):
@@ -9,13 +9,19 @@ class GentleFollowupTemplate(models.Model):
 
     _name = "gentle.followup.template"
     _description = "Follow-up Wording"
-    _order = "policy_id, id"
+    _order = "policy_id, style desc, id"
 
     policy_id = fields.Many2one(
         "gentle.followup.policy", required=True, ondelete="cascade", index=True
     )
     company_id = fields.Many2one(related="policy_id.company_id", store=True)
     tone = fields.Selection(TONES, required=True)
+    style = fields.Selection(
+        STYLES,
+        help="The customers' communication style this wording is for. Empty: for "
+        "every customer. A customer gets the wording of their own style when the "
+        "policy has one for the tone, else the wording without a style.",
+    )
     mail_template_id = fields.Many2one(
         "mail.template",
         string="Email Template",
@@ -28,8 +34,9 @@ class GentleFollowupTemplate(models.Model):
     _sql_constraints = [
         (
             "tone_unique",
-            "UNIQUE(policy_id, tone)",
-            "A policy has one wording per tone: edit the existing one instead.",
+            "UNIQUE NULLS NOT DISTINCT (policy_id, tone, style)",
+            "A policy has one wording per tone and style: edit the existing one "
+            "instead.",
         ),
     ]
 

@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL, format_amount, format_date
 
 from .account_move_line import CHASED_MOVE_TYPES, CLOSED_PAYMENT_STATES
+from .gentle_followup_policy import STYLES, SUBTLE_COUNTRIES
 from .gentle_score_snapshot import GRADES
 
 
@@ -44,6 +45,19 @@ class ResPartner(models.Model):
         company_dependent=True,
         tracking=True,
         help="No automatic reminder is sent to this customer while paused.",
+    )
+    gentle_style = fields.Selection(
+        STYLES,
+        string="Communication Style",
+        compute="_compute_gentle_style",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        help="How plainly this customer likes to be addressed: reminders use the "
+        "policy's wording for this style. Direct states the request plainly; "
+        "subtle softens it and puts the relationship first. Defaulted from the "
+        "country, change it to suit the customer.",
     )
     gentle_followup_failed_at = fields.Datetime(
         string="Last Follow-up Failure",
@@ -346,6 +360,12 @@ class ResPartner(models.Model):
             ("amount_residual", ">", 0),
             ("reconciled", "=", False),
         ]
+
+    @api.depends("country_id")
+    def _compute_gentle_style(self):
+        for partner in self:
+            code = partner.country_id.code
+            partner.gentle_style = "subtle" if code in SUBTLE_COUNTRIES else "direct"
 
     def _search_gentle_needs_action(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):

@@ -222,9 +222,14 @@ class TestFollowupConfig(GentleFollowupCommon):
                 [False, False, False, False, True],
             )
             self.assertTrue(levels[-1].print_letter)
+            # One wording per tone for every customer, one for subtle customers.
             self.assertEqual(
-                sorted(policy.template_ids.mapped("tone")),
-                ["final", "firm", "friendly", "neutral"],
+                sorted((t.tone, t.style or "") for t in policy.template_ids),
+                [
+                    (tone, style)
+                    for tone in ("final", "firm", "friendly", "neutral")
+                    for style in ("", "subtle")
+                ],
             )
             self.assertEqual(policy.level_count, 5)
         self.assertEqual(self.policy.company_id, self.company)
@@ -324,4 +329,4 @@ class TestFollowupConfig(GentleFollowupCommon):
         self.assertTrue(policy.is_default)
         self.assertEqual(policy.company_id, company)
         self.assertEqual(len(policy.level_ids), 5)
-        self.assertEqual(len(policy.template_ids), 4)
+        self.assertEqual(len(policy.template_ids), 8)
