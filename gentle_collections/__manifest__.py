@@ -50,6 +50,7 @@
         "views/account_move_views.xml",
         "views/account_payment_term_views.xml",
         "wizards/gentle_followup_send_views.xml",
+        "wizards/gentle_call_schedule_views.xml",
         "views/gentle_collection_case_views.xml",
         "views/gentle_collection_case_portal_templates.xml",
         "views/gentle_collections_menus.xml",

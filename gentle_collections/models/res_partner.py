@@ -452,6 +452,11 @@ class ResPartner(models.Model):
             table += Markup("<p>%s</p>") % clause
         return table
 
+    def action_gentle_schedule_call(self):
+        """Propose call times that suit the collector and this customer."""
+        self.ensure_one()
+        return self.env["gentle.call.schedule"]._gentle_open(self)
+
     def action_gentle_followup_now(self):
         """Open "Follow up now" with its preview already prepared: the wizard is
         created at once, so the dialog shows exactly what would be sent."""

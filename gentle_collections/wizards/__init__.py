@@ -1,1 +1,1 @@
-from . import gentle_followup_send, gentle_payment_plan_propose
+from . import gentle_call_schedule, gentle_followup_send, gentle_payment_plan_propose

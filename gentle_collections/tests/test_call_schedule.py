@@ -1,0 +1,178 @@
+from datetime import date, datetime
+
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+# Monday 2 March 2026, 08:00 in Brussels (UTC+1), 02:00 in New York (UTC-5).
+NOW = datetime(2026, 3, 2, 7, 0)
+
+
+@tagged("post_install", "-at_install")
+class TestGentleCallSchedule(AccountTestInvoicingCommon):
+    """Calls at times that suit both sides: the collector's working hours and
+    free calendar, the customer's contact window in their own time zone."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        # Mon-Fri 8-12 and 13-17 in Brussels; contact windows 9-17, weekdays.
+        calendar = cls.env.ref("resource.resource_calendar_std").copy(
+            {"name": "Brussels office", "tz": "Europe/Brussels"}
+        )
+        cls.company.write(
+            {
+                "resource_calendar_id": calendar.id,
+                "gentle_window_start": 9.0,
+                "gentle_window_end": 17.0,
+                "gentle_window_days": "weekdays",
+            }
+        )
+        cls.collector = new_test_user(
+            cls.env,
+            login="call_collector",
+            groups="base.group_user,gentle_collections.group_gentle_user",
+            name="Cleo Collector",
+            tz="Europe/Brussels",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Hudson Prints",
+                "email": "ap@hudsonprints.example.com",
+                "is_company": True,
+                "tz": "America/New_York",
+            }
+        )
+        cls.invoice = cls.init_invoice(
+            "out_invoice",
+            partner=cls.customer,
+            invoice_date=date(2026, 1, 20),
+            amounts=[750.0],
+        )
+        cls.invoice.invoice_date_due = date(2026, 2, 19)
+        cls.invoice.action_post()
+
+    def open_wizard(self, partner=None):
+        with freeze_time(NOW):
+            action = (
+                self.env["gentle.call.schedule"]
+                .with_user(self.collector)
+                .with_context(tz="Europe/Brussels")
+                ._gentle_open(partner or self.customer)
+            )
+        return self.env["gentle.call.schedule"].browse(action["res_id"])
+
+    def starts(self, wizard):
+        return [(slot.start, slot.stop) for slot in wizard.slot_ids]
+
+    def test_slots_where_working_hours_meet_the_customer_window(self):
+        wizard = self.open_wizard()
+        self.assertEqual(wizard.customer_tz, "America/New_York")
+        self.assertEqual(wizard.user_tz, "Europe/Brussels")
+        # Brussels 15:00-17:00 is New York 09:00-11:00: 14:00-16:00 UTC. 13:30
+        # (08:30 in New York) is too early, 16:00 (17:00 in Brussels) too late.
+        day = [(14, 0), (14, 30), (15, 0), (15, 30)]
+        expected = [
+            (
+                datetime(2026, 3, d, h, m),
+                datetime(2026, 3, d, h, m + 30)
+                if m == 0
+                else datetime(2026, 3, d, h + 1, 0),
+            )
+            for d in (2, 3)
+            for h, m in day
+        ]
+        self.assertEqual(self.starts(wizard), expected)
+        self.assertEqual(wizard.slot_id, wizard.slot_ids[0])
+        first = wizard.slot_ids[0]
+        self.assertEqual(first.label_user, "Mon 2 Mar 15:00")
+        self.assertEqual(first.label_customer, "Mon 2 Mar 09:00")
+
+    def test_busy_collector_and_far_away_customer(self):
+        self.env["calendar.event"].create(
+            {
+                "name": "Month-end closing",
+                "start": datetime(2026, 3, 2, 14, 30),
+                "stop": datetime(2026, 3, 2, 15, 0),
+                "partner_ids": [(6, 0, self.collector.partner_id.ids)],
+            }
+        )
+        wizard = self.open_wizard()
+        starts = [start for start, _stop in self.starts(wizard)]
+        self.assertIn(datetime(2026, 3, 2, 14, 0), starts)
+        self.assertNotIn(datetime(2026, 3, 2, 14, 30), starts)
+        self.assertIn(datetime(2026, 3, 2, 15, 0), starts)
+        # Tokyo (UTC+9): its 09:00-17:00 is 00:00-08:00 UTC, Brussels opens at
+        # 07:00 UTC: one hour a day, 16:00-17:00 in Tokyo.
+        self.customer.tz = "Asia/Tokyo"
+        with freeze_time(NOW):
+            wizard.action_find_slots()
+        self.assertEqual(
+            [start for start, _stop in self.starts(wizard)][:3],
+            [
+                datetime(2026, 3, 2, 7, 0),
+                datetime(2026, 3, 2, 7, 30),
+                datetime(2026, 3, 3, 7, 0),
+            ],
+        )
+        self.assertEqual(wizard.slot_ids[0].label_customer, "Mon 2 Mar 16:00")
+
+    def test_weekend_and_no_common_time(self):
+        wizard = self.open_wizard()
+        with freeze_time(NOW):
+            wizard.write({"date_from": date(2026, 3, 7), "days": 1})  # Sat-Sun
+            wizard.action_find_slots()
+        self.assertFalse(wizard.slot_ids)
+        with self.assertRaises(UserError) as err:
+            wizard.action_schedule()
+        self.assertIn("No time suits both of you", str(err.exception))
+        wizard.duration = 0
+        with self.assertRaises(UserError) as err:
+            wizard.action_find_slots()
+        self.assertIn("call length", str(err.exception))
+
+    def test_booking_creates_event_activity_and_agenda_in_both_zones(self):
+        wizard = self.open_wizard()
+        self.assertEqual(wizard.move_ids, self.invoice)
+        wizard.slot_id = wizard.slot_ids[2]  # 15:00 UTC
+        with freeze_time(NOW):
+            wizard.with_user(self.collector).action_schedule()
+        activity = self.customer.activity_ids
+        event = activity.calendar_event_id
+        self.assertEqual(len(event), 1)
+        self.assertEqual(event.start, datetime(2026, 3, 2, 15, 0))
+        self.assertEqual(event.stop, datetime(2026, 3, 2, 15, 30))
+        self.assertEqual(event.partner_ids, self.collector.partner_id | self.customer)
+        activity = self.customer.activity_ids
+        self.assertEqual(
+            activity.activity_type_id, self.env.ref("mail.mail_activity_data_call")
+        )
+        self.assertEqual(activity.calendar_event_id, event)
+        self.assertEqual(activity.user_id, self.collector)
+        self.assertEqual(activity.date_deadline, date(2026, 3, 2))
+        agenda = self.customer.message_ids.filtered(
+            lambda m: m.message_type == "comment" and "call you" in (m.body or "")
+        )
+        self.assertEqual(len(agenda), 1)
+        self.assertIn("Mon 2 Mar 10:00", agenda.body)  # New York
+        self.assertIn("Mon 2 Mar 16:00", agenda.body)  # Brussels
+        self.assertIn(self.invoice.name, agenda.body)
+        self.assertIn(self.customer, agenda.partner_ids)
+        self.assertEqual(agenda.author_id, self.collector.partner_id)
+
+    def test_customer_form_button_opens_the_scheduler(self):
+        with freeze_time(NOW):
+            action = self.customer.with_user(
+                self.collector
+            ).action_gentle_schedule_call()
+        self.assertEqual(action["res_model"], "gentle.call.schedule")
+        wizard = self.env["gentle.call.schedule"].browse(action["res_id"])
+        self.assertEqual(wizard.partner_id, self.customer)
+        self.assertEqual(wizard.user_id, self.collector)
+        self.assertEqual(len(wizard.slot_ids), 8)

@@ -1,0 +1,395 @@
+from datetime import datetime, time, timedelta
+
+import pytz
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_amount, format_date
+
+from ..models.gentle_followup_engine import WINDOW_LAST_DAY
+
+# Calls start on the hour or the half hour.
+SLOT_STEP = timedelta(minutes=30)
+# Slots proposed at most.
+SLOT_COUNT = 8
+
+
+def _zone(name):
+    return pytz.timezone(name if name in pytz.all_timezones_set else "UTC")
+
+
+def _intersect(first, second):
+    """Overlaps of two sorted lists of (start, stop) UTC datetimes."""
+    result, i, j = [], 0, 0
+    while i < len(first) and j < len(second):
+        start = max(first[i][0], second[j][0])
+        stop = min(first[i][1], second[j][1])
+        if start < stop:
+            result.append((start, stop))
+        if first[i][1] < second[j][1]:
+            i += 1
+        else:
+            j += 1
+    return result
+
+
+class GentleCallSchedule(models.TransientModel):
+    """Schedule a follow-up call at a time that suits both sides: the
+    collector's working hours and free calendar, the customer's contact window
+    in the customer's own time zone."""
+
+    _name = "gentle.call.schedule"
+    _description = "Schedule a Follow-up Call"
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, readonly=True
+    )
+    contact_id = fields.Many2one(
+        "res.partner",
+        string="Call",
+        help="The person to call; they receive the agenda and the invitation.",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Collector",
+        required=True,
+        default=lambda self: self.env.user,
+        domain=[("share", "=", False)],
+    )
+    duration = fields.Float(default=0.5, help="Length of the call, in hours.")
+    date_from = fields.Date(
+        string="From",
+        required=True,
+        default=fields.Date.context_today,
+        help="Look for slots from this day on (never in the past).",
+    )
+    days = fields.Integer(
+        string="Days to Search", default=7, help="How many days ahead to look."
+    )
+    customer_tz = fields.Char(compute="_compute_zones")
+    user_tz = fields.Char(compute="_compute_zones")
+    slot_ids = fields.One2many(
+        "gentle.call.slot", "wizard_id", string="Proposed Slots", readonly=True
+    )
+    slot_id = fields.Many2one(
+        "gentle.call.slot",
+        string="Slot",
+        domain="[('wizard_id', '=', id)]",
+        help="The slot to book; times are shown for you and for the customer.",
+    )
+    move_ids = fields.Many2many(
+        "account.move",
+        string="Invoices to Discuss",
+        help="Listed in the agenda sent to the customer.",
+    )
+
+    @api.depends("partner_id", "user_id")
+    def _compute_zones(self):
+        for wizard in self:
+            wizard.customer_tz = wizard._gentle_customer_zone().zone
+            wizard.user_tz = wizard._gentle_user_zone().zone
+
+    def _gentle_customer_zone(self):
+        company = self.env.company
+        return _zone(self.partner_id.tz or company.resource_calendar_id.tz or "UTC")
+
+    def _gentle_user_calendar(self):
+        return (
+            self.user_id.resource_calendar_id
+            or self.user_id.company_id.resource_calendar_id
+            or self.env.company.resource_calendar_id
+        )
+
+    def _gentle_user_zone(self):
+        return _zone(self.user_id.tz or self._gentle_user_calendar().tz or "UTC")
+
+    @api.model
+    def _gentle_open(self, partner):
+        """The scheduler for ``partner`` with its overdue invoices to discuss."""
+        customer = partner.commercial_partner_id
+        moves = self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "=", customer.id),
+                ("company_id", "=", self.env.company.id),
+                ("move_type", "in", ("out_invoice", "out_receipt")),
+                ("state", "=", "posted"),
+                ("amount_residual", ">", 0),
+            ],
+            order="invoice_date_due, name",
+        )
+        wizard = self.create(
+            {
+                "partner_id": customer.id,
+                "contact_id": (partner if partner.email else customer).id,
+                "move_ids": [(6, 0, moves.ids)],
+            }
+        )
+        wizard.action_find_slots()
+        return wizard._gentle_reopen()
+
+    def _gentle_reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Schedule a Follow-up Call"),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    # ------------------------------------------------------------------
+    # Slots
+    # ------------------------------------------------------------------
+
+    def _gentle_free_intervals(self, start, stop):
+        """UTC (start, stop) intervals in ``[start, stop)`` when the collector
+        works, the customer's contact window is open and the collector has no
+        meeting."""
+        self.ensure_one()
+        utc = pytz.utc
+        calendar = self._gentle_user_calendar()
+        work = calendar._work_intervals_batch(
+            utc.localize(start), utc.localize(stop), tz=self._gentle_user_zone()
+        )[False]
+        working = sorted(
+            (
+                a.astimezone(utc).replace(tzinfo=None),
+                b.astimezone(utc).replace(tzinfo=None),
+            )
+            for a, b, _meta in work
+        )
+        company = self.env.company
+        zone = self._gentle_customer_zone()
+        last_day = WINDOW_LAST_DAY[company.gentle_window_days]
+        window = []
+        day = utc.localize(start).astimezone(zone).date() - timedelta(days=1)
+        while day <= utc.localize(stop).astimezone(zone).date():
+            if day.isoweekday() <= last_day:
+                opens = zone.localize(
+                    datetime.combine(day, time())
+                    + timedelta(hours=company.gentle_window_start)
+                )
+                closes = zone.localize(
+                    datetime.combine(day, time())
+                    + timedelta(hours=company.gentle_window_end)
+                )
+                window.append(
+                    (
+                        opens.astimezone(utc).replace(tzinfo=None),
+                        closes.astimezone(utc).replace(tzinfo=None),
+                    )
+                )
+            day += timedelta(days=1)
+        free = _intersect(working, window)
+        events = self.env["calendar.event"].search(
+            [
+                ("partner_ids", "in", self.user_id.partner_id.id),
+                ("start", "<", stop),
+                ("stop", ">", start),
+                ("show_as", "=", "busy"),
+            ]
+        )
+        busy = sorted((event.start, event.stop) for event in events)
+        result = []
+        for begin, end in free:
+            for busy_start, busy_stop in busy:
+                if busy_stop <= begin or busy_start >= end:
+                    continue
+                if busy_start > begin:
+                    result.append((begin, busy_start))
+                begin = max(begin, busy_stop)
+                if begin >= end:
+                    break
+            if begin < end:
+                result.append((begin, end))
+        return [(a, b) for a, b in result if a >= start]
+
+    def _gentle_slots(self, now=None):
+        """Up to ``SLOT_COUNT`` (start, stop) UTC datetimes, in order."""
+        self.ensure_one()
+        now = now or fields.Datetime.now()
+        first = max(datetime.combine(self.date_from, time()), now)
+        # Start on the next half hour.
+        first = first.replace(second=0, microsecond=0)
+        if first.minute % 30:
+            first += timedelta(minutes=30 - first.minute % 30)
+        stop = datetime.combine(self.date_from, time()) + timedelta(days=self.days + 1)
+        length = timedelta(hours=self.duration)
+        slots = []
+        for begin, end in self._gentle_free_intervals(first, stop):
+            begin = begin.replace(second=0, microsecond=0)
+            if begin.minute % 30:
+                begin += timedelta(minutes=30 - begin.minute % 30)
+            while begin + length <= end and len(slots) < SLOT_COUNT:
+                slots.append((begin, begin + length))
+                begin += SLOT_STEP
+        return slots
+
+    def action_find_slots(self):
+        self.ensure_one()
+        if self.duration <= 0 or self.duration > 4:
+            raise UserError(
+                self.env._("Enter a call length between a few minutes and 4 hours.")
+            )
+        if not 1 <= self.days <= 60:
+            raise UserError(self.env._("Search between 1 and 60 days ahead."))
+        slots = self._gentle_slots()
+        self.slot_id = False
+        self.slot_ids = [(5, 0, 0)] + [
+            (0, 0, {"start": begin, "stop": end}) for begin, end in slots
+        ]
+        self.slot_id = self.slot_ids[:1]
+        return self._gentle_reopen()
+
+    # ------------------------------------------------------------------
+    # Booking
+    # ------------------------------------------------------------------
+
+    def action_schedule(self):
+        """Book the chosen slot: calendar event, call activity and the agenda
+        sent to the customer with the time in both zones."""
+        self.ensure_one()
+        slot = self.slot_id
+        if not slot:
+            raise UserError(
+                self.env._(
+                    "No time suits both of you in the days searched: search more "
+                    "days ahead, shorten the call, or pick another collector."
+                )
+            )
+        contact = self.contact_id or self.partner_id
+        customer_zone = self._gentle_customer_zone()
+        user_zone = self._gentle_user_zone()
+        subject = self.env._(
+            "Call with %(company)s about your account",
+            company=self.env.company.name,
+        )
+        agenda = self._gentle_agenda(slot, customer_zone, user_zone)
+        event = (
+            self.env["calendar.event"]
+            .with_context(no_mail_to_attendees=True)
+            .create(
+                {
+                    "name": subject,
+                    "start": slot.start,
+                    "stop": slot.stop,
+                    "user_id": self.user_id.id,
+                    "partner_ids": [(6, 0, (self.user_id.partner_id | contact).ids)],
+                    "description": agenda,
+                }
+            )
+        )
+        local_day = pytz.utc.localize(slot.start).astimezone(user_zone).date()
+        # Collectors read customers but need not edit their contact details: the
+        # call activity and the agenda are theirs, written with elevated rights
+        # (the collector stays the author and the activity's owner).
+        customer = self.partner_id.sudo()
+        customer.activity_schedule(
+            "mail.mail_activity_data_call",
+            date_deadline=local_day,
+            summary=self.env._("Follow-up call: %(when)s", when=slot.label_user),
+            note=agenda,
+            user_id=self.user_id.id,
+            calendar_event_id=event.id,
+        )
+        customer.message_post(
+            body=agenda,
+            subject=subject,
+            partner_ids=contact.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            email_layout_xmlid="mail.mail_notification_light",
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "Call booked %(when)s; the agenda was sent to %(contact)s.",
+                    when=slot.label_user,
+                    contact=contact.display_name,
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _gentle_agenda(self, slot, customer_zone, user_zone):
+        """The agenda: when (in the customer's zone, then ours) and the invoices
+        to discuss, in the customer's language."""
+        env = self.with_context(lang=self.partner_id.lang or self.env.lang).env
+        items = Markup().join(
+            Markup("<li>%s</li>")
+            % env._(
+                "%(invoice)s: %(amount)s due %(date)s",
+                invoice=move.name,
+                amount=format_amount(env, move.amount_residual, move.currency_id),
+                date=format_date(env, move.invoice_date_due),
+            )
+            for move in self.move_ids
+        )
+        parts = [
+            Markup("<p>%s</p>")
+            % env._(
+                "We would like to call you on %(customer_time)s (your time, "
+                "%(customer_zone)s) – %(our_time)s for us (%(our_zone)s) – for about "
+                "%(minutes)s minutes.",
+                customer_time=slot._gentle_label(customer_zone, env),
+                customer_zone=customer_zone.zone,
+                our_time=slot._gentle_label(user_zone, env),
+                our_zone=user_zone.zone,
+                minutes=round(self.duration * 60),
+            )
+        ]
+        if items:
+            parts.append(
+                Markup("<p>%s</p><ul>%s</ul>")
+                % (env._("What we would like to go through together:"), items)
+            )
+        parts.append(
+            Markup("<p>%s</p>")
+            % env._(
+                "If this time does not suit you, simply reply with one that does. "
+                "Speak soon, %(name)s",
+                name=self.user_id.name,
+            )
+        )
+        return Markup().join(parts)
+
+
+class GentleCallSlot(models.TransientModel):
+    """A time proposed for a follow-up call."""
+
+    _name = "gentle.call.slot"
+    _description = "Follow-up Call Slot"
+    _order = "start"
+    _rec_name = "label"
+
+    wizard_id = fields.Many2one(
+        "gentle.call.schedule", required=True, ondelete="cascade"
+    )
+    start = fields.Datetime(required=True)
+    stop = fields.Datetime(required=True)
+    label = fields.Char(string="When", compute="_compute_labels")
+    label_user = fields.Char(string="Your Time", compute="_compute_labels")
+    label_customer = fields.Char(string="Customer's Time", compute="_compute_labels")
+
+    @api.depends("start", "wizard_id.user_id", "wizard_id.partner_id")
+    def _compute_labels(self):
+        for slot in self:
+            wizard = slot.wizard_id
+            user_zone = wizard._gentle_user_zone()
+            customer_zone = wizard._gentle_customer_zone()
+            slot.label_user = slot._gentle_label(user_zone, self.env)
+            slot.label_customer = slot._gentle_label(customer_zone, self.env)
+            slot.label = self.env._(
+                "%(ours)s (you) / %(theirs)s (customer)",
+                ours=slot.label_user,
+                theirs=slot.label_customer,
+            )
+
+    def _gentle_label(self, zone, env):
+        local = pytz.utc.localize(self.start).astimezone(zone)
+        day = format_date(env, local.date(), date_format="EEE d MMM")
+        return f"{day} {local.strftime('%H:%M')}"
