@@ -67,8 +67,8 @@ class GentleCallSchedule(models.TransientModel):
     days = fields.Integer(
         string="Days to Search", default=7, help="How many days ahead to look."
     )
-    customer_tz = fields.Char(compute="_compute_zones")
-    user_tz = fields.Char(compute="_compute_zones")
+    customer_tz = fields.Char(string="Customer's time zone", compute="_compute_zones")
+    user_tz = fields.Char(string="Your time zone", compute="_compute_zones")
     slot_ids = fields.One2many(
         "gentle.call.slot", "wizard_id", string="Proposed Slots", readonly=True
     )
