@@ -1,11 +1,14 @@
 from datetime import date, datetime
 
+import pytz
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+from .common import gentle_start_tour
 
 # Monday 2 March 2026, 08:00 in Brussels (UTC+1), 02:00 in New York (UTC-5).
 NOW = datetime(2026, 3, 2, 7, 0)
@@ -142,8 +145,14 @@ class TestGentleCallSchedule(AccountTestInvoicingCommon):
         self.assertEqual(wizard.move_ids, self.invoice)
         wizard.slot_id = wizard.slot_ids[2]  # 15:00 UTC
         with freeze_time(NOW):
-            wizard.with_user(self.collector).action_schedule()
+            # As from the customer form's button.
+            wizard.with_user(self.collector).with_context(
+                active_model="res.partner",
+                active_id=self.customer.id,
+                default_res_model="res.partner",
+            ).action_schedule()
         activity = self.customer.activity_ids
+        self.assertEqual(len(activity), 1)
         event = activity.calendar_event_id
         self.assertEqual(len(event), 1)
         self.assertEqual(event.start, datetime(2026, 3, 2, 15, 0))
@@ -176,3 +185,36 @@ class TestGentleCallSchedule(AccountTestInvoicingCommon):
         self.assertEqual(wizard.partner_id, self.customer)
         self.assertEqual(wizard.user_id, self.collector)
         self.assertEqual(len(wizard.slot_ids), 8)
+
+
+@tagged("post_install", "-at_install")
+class TestGentleCallTour(HttpCase):
+    def test_collector_books_a_call_from_the_customer_form(self):
+        customer = self.env["res.partner"].create(
+            {
+                "name": "Tour Harbour Cafe",
+                "email": "ap@tourharbour.example.com",
+                "is_company": True,
+                "tz": "Europe/Lisbon",
+            }
+        )
+        gentle_start_tour(
+            self,
+            f"/odoo/res.partner/{customer.id}",
+            "gentle_collections_call_tour",
+            login="admin",
+        )
+        self.env.invalidate_all()
+        activity = customer.activity_ids
+        self.assertEqual(len(activity), 1)
+        event = activity.calendar_event_id
+        self.assertTrue(event)
+        # The booked time is inside the customer's contact window, on a weekday.
+        company = self.env.ref("base.main_company")
+        local = pytz.utc.localize(event.start).astimezone(
+            pytz.timezone("Europe/Lisbon")
+        )
+        hour = local.hour + local.minute / 60
+        self.assertTrue(company.gentle_window_start <= hour < company.gentle_window_end)
+        self.assertLessEqual(local.isoweekday(), 5)
+        self.assertIn(customer, event.partner_ids)

@@ -266,9 +266,18 @@ class GentleCallSchedule(models.TransientModel):
             company=self.env.company.name,
         )
         agenda = self._gentle_agenda(slot, customer_zone, user_zone)
+        # Not linked to the record the wizard was opened from (the calendar would
+        # add a meeting activity there besides the call activity made below),
+        # and no standard invitation: the agenda below says it in both zones.
+        context = {
+            key: value
+            for key, value in self.env.context.items()
+            if not key.startswith("default_")
+            and key not in ("active_model", "active_id", "active_ids")
+        }
         event = (
             self.env["calendar.event"]
-            .with_context(no_mail_to_attendees=True)
+            .with_context(context, no_mail_to_attendees=True)
             .create(
                 {
                     "name": subject,
