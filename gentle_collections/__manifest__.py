@@ -54,6 +54,7 @@
         "views/gentle_collection_case_views.xml",
         "views/gentle_collection_case_portal_templates.xml",
         "views/gentle_collections_menus.xml",
+        "report/gentle_analytics_views.xml",
         "data/gentle_payment_plan_data.xml",
         "views/gentle_payment_plan_views.xml",
         "views/gentle_payment_plan_portal_templates.xml",

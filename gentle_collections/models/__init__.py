@@ -3,6 +3,7 @@ from . import (
     account_move_line,
     account_partial_reconcile,
     account_payment_term,
+    gentle_analytics,
     gentle_case_category,
     gentle_collection_case,
     gentle_followup_action,

@@ -1,4 +1,5 @@
 from . import (
+    test_analytics,
     test_call_schedule,
     test_early_discount,
     test_followup_concurrency,
