@@ -536,6 +536,24 @@ class GentleFollowupEngine(models.AbstractModel):
         return contacts or action.partner_id
 
     @api.model
+    def _gentle_attachments(self, action):
+        """The invoice PDFs to attach to ``action``'s email: those already stored
+        on the invoices (a reminder never renders a PDF), in invoice order, while
+        their total stays within the company's limit."""
+        limit = action.company_id.gentle_attachment_limit_mb * 1024 * 1024
+        attachments = self.env["ir.attachment"]
+        total = 0
+        for move in action.move_ids.sorted(lambda m: (m.invoice_date_due, m.name)):
+            pdf = move.sudo().invoice_pdf_report_id
+            if not pdf:
+                continue
+            if total + pdf.file_size > limit:
+                break
+            total += pdf.file_size
+            attachments |= pdf
+        return attachments
+
+    @api.model
     def _gentle_send_email(self, action):
         if not action.body_html:
             action.write(
@@ -551,6 +569,7 @@ class GentleFollowupEngine(models.AbstractModel):
             )
             return
         recipients = self._gentle_recipients(action)
+        attachments = self._gentle_attachments(action)
         message = action.partner_id.with_context(
             mail_post_autofollow=False, mail_notify_force_send=False
         ).message_post(
@@ -560,6 +579,7 @@ class GentleFollowupEngine(models.AbstractModel):
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
             email_layout_xmlid="mail.mail_notification_light",
+            attachment_ids=attachments.ids,
         )
         action.write({"mail_message_id": message.id, "state": "queued"})
         action._sync_mail_state()

@@ -63,6 +63,14 @@ class ResCompany(models.Model):
         help="Eligible customers are reminded this many days before the discount "
         "date that paying by then saves them the discount; 0 sends no reminder.",
     )
+    gentle_attachment_limit_mb = fields.Float(
+        string="Attach Invoice PDFs up to (MB)",
+        default=20.0,
+        help="Reminder emails attach the invoices' PDFs already stored on them "
+        "(never generated for a reminder) while their total stays under this "
+        "size; the other invoices are reached through the portal links in the "
+        "message. 0 attaches none.",
+    )
     gentle_default_policy_id = fields.Many2one(
         "gentle.followup.policy",
         string="Default Follow-up Policy",
@@ -117,6 +125,18 @@ class ResCompany(models.Model):
                 [("company_id", "=", company.id), ("is_default", "=", True)]
             ):
                 copy.is_default = True
+
+    @api.constrains("gentle_attachment_limit_mb")
+    def _check_gentle_attachment_limit(self):
+        for company in self:
+            if not 0 <= company.gentle_attachment_limit_mb <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "Attachments of %(company)s: enter a size limit between 0 "
+                        "(no attachment) and 100 MB.",
+                        company=company.name,
+                    )
+                )
 
     @api.constrains("gentle_batch_size")
     def _check_gentle_batch_size(self):

@@ -46,6 +46,9 @@ class ResConfigSettings(models.TransientModel):
     gentle_promise_grace_days = fields.Integer(
         related="company_id.gentle_promise_grace_days", readonly=False
     )
+    gentle_attachment_limit_mb = fields.Float(
+        related="company_id.gentle_attachment_limit_mb", readonly=False
+    )
     gentle_discount_nudge_days = fields.Integer(
         related="company_id.gentle_discount_nudge_days", readonly=False
     )

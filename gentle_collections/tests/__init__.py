@@ -1,5 +1,6 @@
 from . import (
     test_analytics,
+    test_attachments,
     test_call_schedule,
     test_early_discount,
     test_followup_concurrency,
