@@ -38,6 +38,7 @@
         "data/gentle_support_data.xml",
         "report/gentle_followup_letter_report.xml",
         "report/gentle_late_fee_report.xml",
+        "report/gentle_statement_report.xml",
         "data/gentle_clear_terms_data.xml",
         "views/gentle_followup_policy_views.xml",
         "views/gentle_followup_level_views.xml",

@@ -1,1 +1,1 @@
-from . import gentle_payment_plan_portal, portal
+from . import gentle_payment_plan_portal, gentle_statement_portal, portal

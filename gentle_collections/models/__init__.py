@@ -19,6 +19,7 @@ from . import (
     gentle_payment_promise,
     gentle_score_engine,
     gentle_score_snapshot,
+    gentle_statement,
     gentle_support_tier,
     gentle_thanks,
     mail_activity,

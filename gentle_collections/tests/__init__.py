@@ -21,6 +21,7 @@ from . import (
     test_score,
     test_security,
     test_settings,
+    test_statement,
     test_style,
     test_support_case,
     test_support_portal,
