@@ -128,7 +128,14 @@ class ResPartner(models.Model):
     def _gentle_statement_values(self, today=None):
         self.ensure_one()
         lines, ages, total, currency = self._gentle_statement_lines(today)
-        labels = dict(AGE_LABELS)
+        env = self.env
+        labels = {
+            "0_not_due": env._("Not due"),
+            "1_30": env._("1-30 days"),
+            "2_60": env._("31-60 days"),
+            "3_90": env._("61-90 days"),
+            "4_older": env._("Over 90 days"),
+        }
         return {
             "customer": self.commercial_partner_id,
             "company": self.env.company,
