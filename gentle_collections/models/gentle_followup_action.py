@@ -99,11 +99,17 @@ class GentleFollowupAction(models.Model):
                     None,
                     [
                         action.partner_id.display_name,
-                        action.level_id.name,
+                        action._gentle_subject_label(),
                         labels.get(action.channel),
                     ],
                 )
             )
+
+    def _gentle_subject_label(self):
+        """What the action was about, for its name: the level reached. Sources of
+        follow-up without a level (instalments, thank-yous) name theirs."""
+        self.ensure_one()
+        return self.level_id.name
 
     def _sync_mail_state(self):
         """Read the delivery state of email actions from their notifications."""

@@ -308,6 +308,37 @@ class GentleFollowupEngine(models.AbstractModel):
         return sorted(communications, key=lambda c: c["partner"].id)
 
     @api.model
+    def _gentle_source_communications(
+        self, communications, company, date, partner_ids, template_xmlid
+    ):
+        """For a source of :meth:`_gentle_prepare_sources`: the communication of
+        each of ``partner_ids``, keyed by id. A customer already in
+        ``communications`` keeps theirs (one message per run); the others get a
+        friendly email in the source's own wording (``template_xmlid``), added
+        to ``communications``."""
+        by_partner = {c["partner"].id: c for c in communications}
+        template = (
+            self.env.ref(template_xmlid, raise_if_not_found=False)
+            or self.env["mail.template"]
+        )
+        for partner_id in partner_ids:
+            if partner_id not in by_partner:
+                by_partner[partner_id] = {
+                    "partner": self.env["res.partner"].browse(partner_id),
+                    "company": company,
+                    "date": date,
+                    "steps": [],
+                    "level": self.env["gentle.followup.level"],
+                    "policy": self.env["gentle.followup.policy"],
+                    "tone": "friendly",
+                    "channels": ["email"],
+                    "approval": False,
+                    "template": template,
+                }
+                communications.append(by_partner[partner_id])
+        return {partner_id: by_partner[partner_id] for partner_id in partner_ids}
+
+    @api.model
     def _gentle_render(self, communications):
         """Render subject and body of each communication, batched per template.
 

@@ -478,32 +478,16 @@ class GentleFollowupEngine(models.AbstractModel):
         items_by_partner = defaultdict(list)
         for line_id, partner_id, step in rows:
             items_by_partner[partner_id].append((Line.browse(line_id), step))
-        by_partner = {c["partner"].id: c for c in communications}
-        template = (
-            self.env.ref(
-                "gentle_collections.mail_template_plan_instalment",
-                raise_if_not_found=False,
-            )
-            or self.env["mail.template"]
+        by_partner = self._gentle_source_communications(
+            communications,
+            company,
+            date,
+            items_by_partner,
+            "gentle_collections.mail_template_plan_instalment",
         )
         for partner_id, items in items_by_partner.items():
             items.sort(key=lambda item: (item[0].date_due, item[0].id))
-            communication = by_partner.get(partner_id)
-            if communication is None:
-                communication = {
-                    "partner": self.env["res.partner"].browse(partner_id),
-                    "company": company,
-                    "date": date,
-                    "steps": [],
-                    "level": self.env["gentle.followup.level"],
-                    "policy": self.env["gentle.followup.policy"],
-                    "tone": "friendly",
-                    "channels": ["email"],
-                    "approval": False,
-                    "template": template,
-                }
-                communications.append(communication)
-            communication["instalments"] = items
+            by_partner[partner_id]["instalments"] = items
         return super()._gentle_prepare_sources(
             company, date, partner_ids, communications
         )
@@ -813,17 +797,9 @@ class GentleFollowupAction(models.Model):
 
     @api.depends("plan_line_ids")
     def _compute_name(self):
-        result = super()._compute_name()
-        labels = dict(self._fields["channel"]._description_selection(self.env))
-        for action in self.filtered(lambda a: not a.level_id and a.plan_line_ids):
-            action.name = " – ".join(
-                filter(
-                    None,
-                    [
-                        action.partner_id.display_name,
-                        self.env._("Instalment reminder"),
-                        labels.get(action.channel),
-                    ],
-                )
-            )
-        return result
+        return super()._compute_name()
+
+    def _gentle_subject_label(self):
+        return super()._gentle_subject_label() or (
+            self.plan_line_ids and self.env._("Instalment reminder")
+        )

@@ -216,30 +216,15 @@ class GentleFollowupEngine(models.AbstractModel):
         moves_by_partner = defaultdict(list)
         for move_id, partner_id in rows:
             moves_by_partner[partner_id].append(move_id)
-        by_partner = {c["partner"].id: c for c in communications}
-        template = (
-            self.env.ref(
-                "gentle_collections.mail_template_thanks", raise_if_not_found=False
-            )
-            or self.env["mail.template"]
+        by_partner = self._gentle_source_communications(
+            communications,
+            company,
+            date,
+            moves_by_partner,
+            "gentle_collections.mail_template_thanks",
         )
         for partner_id, move_ids in moves_by_partner.items():
-            communication = by_partner.get(partner_id)
-            if communication is None:
-                communication = {
-                    "partner": self.env["res.partner"].browse(partner_id),
-                    "company": company,
-                    "date": date,
-                    "steps": [],
-                    "level": self.env["gentle.followup.level"],
-                    "policy": self.env["gentle.followup.policy"],
-                    "tone": "friendly",
-                    "channels": ["email"],
-                    "approval": False,
-                    "template": template,
-                }
-                communications.append(communication)
-            communication["thanks"] = (
+            by_partner[partner_id]["thanks"] = (
                 self.env["account.move"].browse(sorted(move_ids)).sorted("name")
             )
         return super()._gentle_prepare_sources(
@@ -335,24 +320,12 @@ class GentleFollowupAction(models.Model):
 
     @api.depends("thanked_move_ids")
     def _compute_name(self):
-        result = super()._compute_name()
-        labels = dict(self._fields["channel"]._description_selection(self.env))
-        for action in self.filtered(
-            lambda a: not a.level_id and a.thanked_move_ids and not a.move_ids
-        ):
-            if "plan_line_ids" in action._fields and action.plan_line_ids:
-                continue
-            action.name = " – ".join(
-                filter(
-                    None,
-                    [
-                        action.partner_id.display_name,
-                        self.env._("Thank-you"),
-                        labels.get(action.channel),
-                    ],
-                )
-            )
-        return result
+        return super()._compute_name()
+
+    def _gentle_subject_label(self):
+        return super()._gentle_subject_label() or (
+            self.thanked_move_ids and self.env._("Thank-you")
+        )
 
 
 class ResPartner(models.Model):
