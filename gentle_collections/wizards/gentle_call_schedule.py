@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
+from odoo.addons.resource.models.utils import Intervals
+
 from ..models.gentle_followup_engine import WINDOW_LAST_DAY
 
 # Calls start on the hour or the half hour.
@@ -17,21 +19,6 @@ SLOT_COUNT = 8
 
 def _zone(name):
     return pytz.timezone(name if name in pytz.all_timezones_set else "UTC")
-
-
-def _intersect(first, second):
-    """Overlaps of two sorted lists of (start, stop) UTC datetimes."""
-    result, i, j = [], 0, 0
-    while i < len(first) and j < len(second):
-        start = max(first[i][0], second[j][0])
-        stop = min(first[i][1], second[j][1])
-        if start < stop:
-            result.append((start, stop))
-        if first[i][1] < second[j][1]:
-            i += 1
-        else:
-            j += 1
-    return result
 
 
 class GentleCallSchedule(models.TransientModel):
@@ -145,65 +132,54 @@ class GentleCallSchedule(models.TransientModel):
     def _gentle_free_intervals(self, start, stop):
         """UTC (start, stop) intervals in ``[start, stop)`` when the collector
         works, the customer's contact window is open and the collector has no
-        meeting."""
+        meeting: set operations on the resource module's ``Intervals``."""
         self.ensure_one()
         utc = pytz.utc
-        calendar = self._gentle_user_calendar()
-        work = calendar._work_intervals_batch(
-            utc.localize(start), utc.localize(stop), tz=self._gentle_user_zone()
+        start, stop = utc.localize(start), utc.localize(stop)
+        nothing = self.env["calendar.event"]
+        work = self._gentle_user_calendar()._work_intervals_batch(
+            start, stop, tz=self._gentle_user_zone()
         )[False]
-        working = sorted(
-            (
-                a.astimezone(utc).replace(tzinfo=None),
-                b.astimezone(utc).replace(tzinfo=None),
-            )
-            for a, b, _meta in work
-        )
         company = self.env.company
         zone = self._gentle_customer_zone()
         last_day = WINDOW_LAST_DAY[company.gentle_window_days]
-        window = []
-        day = utc.localize(start).astimezone(zone).date() - timedelta(days=1)
-        while day <= utc.localize(stop).astimezone(zone).date():
+        windows = []
+        day = start.astimezone(zone).date() - timedelta(days=1)
+        while day <= stop.astimezone(zone).date():
             if day.isoweekday() <= last_day:
-                opens = zone.localize(
-                    datetime.combine(day, time())
-                    + timedelta(hours=company.gentle_window_start)
-                )
-                closes = zone.localize(
-                    datetime.combine(day, time())
-                    + timedelta(hours=company.gentle_window_end)
-                )
-                window.append(
+                midnight = datetime.combine(day, time())
+                windows.append(
                     (
-                        opens.astimezone(utc).replace(tzinfo=None),
-                        closes.astimezone(utc).replace(tzinfo=None),
+                        zone.localize(
+                            midnight + timedelta(hours=company.gentle_window_start)
+                        ),
+                        zone.localize(
+                            midnight + timedelta(hours=company.gentle_window_end)
+                        ),
+                        nothing,
                     )
                 )
             day += timedelta(days=1)
-        free = _intersect(working, window)
         events = self.env["calendar.event"].search(
             [
                 ("partner_ids", "in", self.user_id.partner_id.id),
-                ("start", "<", stop),
-                ("stop", ">", start),
+                ("start", "<", stop.replace(tzinfo=None)),
+                ("stop", ">", start.replace(tzinfo=None)),
                 ("show_as", "=", "busy"),
             ]
         )
-        busy = sorted((event.start, event.stop) for event in events)
-        result = []
-        for begin, end in free:
-            for busy_start, busy_stop in busy:
-                if busy_stop <= begin or busy_start >= end:
-                    continue
-                if busy_start > begin:
-                    result.append((begin, busy_start))
-                begin = max(begin, busy_stop)
-                if begin >= end:
-                    break
-            if begin < end:
-                result.append((begin, end))
-        return [(a, b) for a, b in result if a >= start]
+        busy = Intervals(
+            (utc.localize(event.start), utc.localize(event.stop), nothing)
+            for event in events
+        )
+        free = (Intervals([(start, stop, nothing)]) & work & Intervals(windows)) - busy
+        return [
+            (
+                begin.astimezone(utc).replace(tzinfo=None),
+                end.astimezone(utc).replace(tzinfo=None),
+            )
+            for begin, end, _records in free
+        ]
 
     def _gentle_slots(self, now=None):
         """Up to ``SLOT_COUNT`` (start, stop) UTC datetimes, in order."""
