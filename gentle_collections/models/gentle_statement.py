@@ -10,15 +10,9 @@ from odoo.tools.misc import hmac
 
 from . import res_partner  # noqa: F401  (the base res.partner methods first)
 from .account_move_line import CHASED_MOVE_TYPES
+from .gentle_analytics import BUCKETS
 
 STATEMENT_SCOPE = "gentle_collections-statement"
-AGE_LABELS = [
-    ("0_not_due", "Not due"),
-    ("1_30", "1-30 days"),
-    ("2_60", "31-60 days"),
-    ("3_90", "61-90 days"),
-    ("4_older", "Over 90 days"),
-]
 
 
 class ResPartner(models.Model):
@@ -80,7 +74,7 @@ class ResPartner(models.Model):
             receivables.move_id
         )
         env = self.env
-        ages = {key: 0.0 for key, _label in AGE_LABELS}
+        ages = {key: 0.0 for key, _label in BUCKETS}
         lines = []
         for line in receivables:
             move = line.move_id
@@ -128,20 +122,18 @@ class ResPartner(models.Model):
     def _gentle_statement_values(self, today=None):
         self.ensure_one()
         lines, ages, total, currency = self._gentle_statement_lines(today)
-        env = self.env
-        labels = {
-            "0_not_due": env._("Not due"),
-            "1_30": env._("1-30 days"),
-            "2_60": env._("31-60 days"),
-            "3_90": env._("61-90 days"),
-            "4_older": env._("Over 90 days"),
-        }
+        # The ageing report's buckets, with their translated labels.
+        labels = dict(
+            self.env["gentle.ageing.report"]
+            ._fields["bucket"]
+            ._description_selection(self.env)
+        )
         return {
             "customer": self.commercial_partner_id,
             "company": self.env.company,
             "today": today or fields.Date.context_today(self),
             "lines": lines,
-            "ages": [(labels[key], ages[key]) for key, _label in AGE_LABELS],
+            "ages": [(labels[key], ages[key]) for key, _label in BUCKETS],
             "total": total,
             "currency": currency,
         }
