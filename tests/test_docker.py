@@ -247,7 +247,7 @@ def test_tests_image_adds_what_the_test_command_needs():
     pip = [line for line in instructions if "pip install" in line]
     assert len(pip) == 1 and "--break-system-packages" in pip[0]
     runner = load_runner()
-    for package in runner.TEST_PYTHON_DEPS.values():
+    for package in runner.tool_requirements().values():
         assert re.search(rf"\s{re.escape(package)}(\s|$)", pip[0]), package
     browsers = [name for name in runner.CHROME_NAMES if name in text]
     assert browsers, "the image installs no browser tests/run looks for"

@@ -38,7 +38,9 @@ def test_find_odoo_python_reports_what_to_install(tmp_path):
     message = str(err.value)
     assert "Odoo 18.0 was not found" in message
     assert str(fake) in message
-    assert "odoo-18.0" in message and "README.rst" in message
+    # One line that names the command setting Odoo up, not a page of steps.
+    assert "\n" not in message
+    assert "tests/setup-odoo" in message
 
 
 def test_missing_odoo_stops_the_command_with_a_message(tmp_path):
@@ -48,6 +50,28 @@ def test_missing_odoo_stops_the_command_with_a_message(tmp_path):
     )
     assert done.returncode == 1
     assert "Odoo 18.0 was not found" in done.stderr
+    (failure,) = [line for line in done.stderr.splitlines() if line.strip()]
+    assert "tests/setup-odoo" in failure
+
+
+def test_serve_without_odoo_names_the_setup_command(tmp_path):
+    env = dict(os.environ, ODOO_PYTHON=str(tmp_path / "nowhere" / "python"))
+    done = subprocess.run(
+        [sys.executable, str(RUN), "--serve"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    (failure,) = [line for line in done.stderr.splitlines() if line.strip()]
+    assert "Odoo 18.0 was not found" in failure and "tests/setup-odoo" in failure
+
+
+def test_tool_requirements_are_the_one_list(tmp_path):
+    deps = run.tool_requirements()
+    # What the suite cannot run without, wheel included (packaging test).
+    for module in ("pytest", "pytest_odoo", "coverage", "websocket", "yaml", "wheel"):
+        assert module in deps, module
+    listing = tmp_path / "req.txt"
+    listing.write_text("# comment\nfoo>=1  # import: foo_mod\nbar\n")
+    assert run.tool_requirements(listing) == {"foo_mod": "foo>=1"}
 
 
 def test_named_postgres_from_pg_variables():
