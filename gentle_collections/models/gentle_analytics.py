@@ -43,7 +43,6 @@ class GentleAgeingReport(models.Model):
     move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
     date_maturity = fields.Date(string="Due Date", readonly=True)
     days_overdue = fields.Integer(
-        string="Days Overdue",
         readonly=True,
         aggregator="avg",
         help="Days since the due date (0 when not yet due); averaged in groups.",
@@ -114,10 +113,8 @@ class GentleLevelReport(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     grade = fields.Selection(GRADES, readonly=True)
     move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
-    policy_id = fields.Many2one(
-        "gentle.followup.policy", string="Policy", readonly=True
-    )
-    level_id = fields.Many2one("gentle.followup.level", string="Level", readonly=True)
+    policy_id = fields.Many2one("gentle.followup.policy", readonly=True)
+    level_id = fields.Many2one("gentle.followup.level", readonly=True)
     tone = fields.Selection(TONES, readonly=True)
     date = fields.Date(string="Reached On", readonly=True)
     paid_on = fields.Date(

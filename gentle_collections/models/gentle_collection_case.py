@@ -64,7 +64,6 @@ class GentleCollectionCase(models.Model):
     category_code = fields.Char(related="category_id.code")
     tier_id = fields.Many2one(
         "gentle.support.tier",
-        string="Tier",
         compute="_compute_tier_id",
         store=True,
         readonly=False,

@@ -44,7 +44,6 @@ class GentleFollowupAction(models.Model):
     policy_id = fields.Many2one("gentle.followup.policy", ondelete="set null")
     level_id = fields.Many2one(
         "gentle.followup.level",
-        string="Level",
         ondelete="set null",
         help="The firmest level reached among the invoices of this action.",
     )
@@ -80,7 +79,7 @@ class GentleFollowupAction(models.Model):
     )
     mail_message_id = fields.Many2one("mail.message", ondelete="set null", index=True)
     activity_id = fields.Many2one("mail.activity", ondelete="set null")
-    responsible_id = fields.Many2one("res.users", string="Responsible")
+    responsible_id = fields.Many2one("res.users")
     error_message = fields.Text()
     postponed_until = fields.Date(
         help="An awaiting approval postponed until this date stays out of the queue."

@@ -59,11 +59,9 @@ class GentleFollowupLevel(models.Model):
     )
     activity_type_id = fields.Many2one(
         "mail.activity.type",
-        string="Activity Type",
         domain="['|', ('res_model', '=', False), ('res_model', '=', 'res.partner')]",
     )
     activity_note = fields.Html(
-        string="Activity Note",
         help="What the responsible should do, shown on the activity.",
     )
     charge_fee = fields.Boolean(

@@ -95,7 +95,6 @@ class GentleFollowupPolicy(models.Model):
         "month: a fixed amount, or a percentage of the amount still due.",
     )
     fee_amount = fields.Monetary(
-        string="Fee Amount",
         currency_field="fee_currency_id",
         help="Fixed fee per overdue invoice and month, in the company currency; "
         "converted to the invoice currency.",
@@ -107,17 +106,14 @@ class GentleFollowupPolicy(models.Model):
         help="Percentage of the amount still due charged per month, e.g. 1.0.",
     )
     fee_grace_days = fields.Integer(
-        string="Fee Grace Days",
         help="No fee is charged until this many days after the due date.",
     )
     fee_product_id = fields.Many2one(
         "product.product",
-        string="Fee Product",
         help="Product of the fee invoice line (its income account is used).",
     )
     fee_journal_id = fields.Many2one(
         "account.journal",
-        string="Fee Journal",
         domain="[('type', '=', 'sale'), ('company_id', '=', company_id)]",
         help="Sales journal of the fee invoices (default: the first sales journal).",
     )

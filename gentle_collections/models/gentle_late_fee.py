@@ -39,7 +39,6 @@ class GentleLateFee(models.Model):
     currency_id = fields.Many2one(related="invoice_id.currency_id", store=True)
     policy_id = fields.Many2one(
         "gentle.followup.policy",
-        string="Policy",
         help="The follow-up policy whose fee was charged.",
     )
 

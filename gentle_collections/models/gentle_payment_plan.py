@@ -104,7 +104,6 @@ class GentlePaymentPlan(models.Model):
     )
     case_id = fields.Many2one(
         "gentle.collection.case",
-        string="Case",
         index="btree_not_null",
         copy=False,
         help="The customer's request this plan answers; resolved when the plan "

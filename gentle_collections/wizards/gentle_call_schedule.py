@@ -61,7 +61,6 @@ class GentleCallSchedule(models.TransientModel):
     )
     slot_id = fields.Many2one(
         "gentle.call.slot",
-        string="Slot",
         domain="[('wizard_id', '=', id)]",
         help="The slot to book; times are shown for you and for the customer.",
     )

@@ -34,7 +34,7 @@ class GentlePaymentPlanPropose(models.TransientModel):
         " ('company_id', '=', company_id), ('commercial_partner_id', '=', partner_id),"
         " ('amount_residual', '>', 0)]",
     )
-    case_id = fields.Many2one("gentle.collection.case", string="Case")
+    case_id = fields.Many2one("gentle.collection.case")
     amount_total = fields.Monetary(
         string="Residual",
         compute="_compute_amount_total",
