@@ -1,4 +1,4 @@
-"""tests/lint and .pre-commit-config.yaml run the same OCA tools at the same versions."""
+"""tests/lint and .pre-commit-config.yaml run the same OCA tools, same versions."""
 
 import configparser
 import re
