@@ -5,7 +5,17 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import html2plaintext
 
+from .gentle_reply_reader import REPLY_HTML_CHARS, REPLY_SCAN_CHARS
 from .gentle_support_tier import OPEN_STATES
+
+# An invoice number named in an e-mail: a token of letters, digits and
+# / _ . - ending with a digit, at most 42 characters. It only starts where a
+# token starts, so that a long run is not rescanned from each of its positions.
+INVOICE_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9/_.-])[A-Za-z0-9][A-Za-z0-9/_.-]{0,40}[0-9](?![A-Za-z0-9])"
+)
+# At most this many distinct numbers of an e-mail are looked up.
+INVOICE_NUMBERS_READ = 100
 
 OUTCOMES = [
     ("explained", "Explained"),
@@ -535,8 +545,11 @@ class GentleCollectionCase(models.Model):
         partner = self.env["res.partner"].browse(msg_dict.get("author_id") or [])
         if not partner:
             partner = self.env["mail.thread"]._mail_find_partner_from_emails([email])[0]
-        body = html2plaintext(msg_dict.get("body") or "")
-        text = f"{msg_dict.get('subject') or ''}\n{body}"
+        # Only the start is read, whatever the size: the HTML is cut before it
+        # is parsed, the text before it is scanned.
+        body = html2plaintext(str(msg_dict.get("body") or "")[:REPLY_HTML_CHARS])
+        subject = (msg_dict.get("subject") or "")[:1000]
+        text = f"{subject}\n{body}"[:REPLY_SCAN_CHARS]
         moves = self._gentle_invoices_named(text, partner.commercial_partner_id)
         if not partner and moves:
             partner = moves[:1].commercial_partner_id
@@ -560,11 +573,16 @@ class GentleCollectionCase(models.Model):
     def _gentle_invoices_named(self, text, customer):
         """Posted customer invoices whose number appears in ``text`` (of
         ``customer`` when known)."""
-        tokens = set(re.findall(r"[A-Za-z0-9][A-Za-z0-9/_.-]*[0-9]", text or ""))
+        tokens = []
+        for match in INVOICE_NUMBER.finditer((text or "")[:REPLY_SCAN_CHARS]):
+            if match[0] not in tokens:
+                tokens.append(match[0])
+                if len(tokens) >= INVOICE_NUMBERS_READ:
+                    break
         if not tokens:
             return self.env["account.move"]
         domain = [
-            ("name", "in", list(tokens)),
+            ("name", "in", tokens),
             ("state", "=", "posted"),
             ("move_type", "in", ("out_invoice", "out_refund", "out_receipt")),
         ]

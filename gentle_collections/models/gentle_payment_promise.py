@@ -1,23 +1,22 @@
-import functools
 import logging
-import re
-import unicodedata
-from datetime import date, timedelta
+from datetime import timedelta
 
-import lxml.html
-from babel.dates import get_month_names
-from lxml import etree
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, float_compare, format_amount, format_date, html2plaintext
-from odoo.tools.misc import babel_locale_parse
+from odoo.tools import SQL, float_compare, format_amount, format_date
 
 # Defines gentle.score.engine before the extension below (models load in the
 # order their classes are defined; this module sorts before it).
 from . import gentle_score_engine  # noqa: F401
 from .gentle_followup_policy import TONE_RANK
+from .gentle_reply_reader import (
+    gentle_read_promise,
+    gentle_reply_excerpt,
+    gentle_reply_subject,
+    gentle_reply_text,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -26,142 +25,6 @@ PROMISE_INVOICE_TYPES = ("out_invoice", "out_receipt")
 HARDSHIP_MAX_TONE = "neutral"
 # Models whose customer replies are read for a promise to pay.
 REPLY_MODELS = ("res.partner", "account.move", "gentle.collection.case")
-# A promise read in a reply is for today up to this many days ahead.
-REPLY_HORIZON_DAYS = 120
-# A payment word must stand within this many characters of the date.
-REPLY_CUE_DISTANCE = 80
-# How much of the reply the collector sees on the activity and the promise.
-REPLY_EXCERPT_CHARS = 300
-# Payment words, matched at a word start on lower-case text without accents.
-# English is always read (many customers reply in English whatever their
-# language); the customer's language is read besides.
-REPLY_PAYMENT_CUES = {
-    "en": r"pay\w*|paid|transfer\w*|settl\w*",
-    "fr": r"pay\w*|paie\w*|virement\w*|vir(?:e|er|erai|erons|erez)\b|regl\w*",
-    "de": r"(?:be)?zahl(?:e|en|st|t|te|ten|ung|ungen|bar)\b|uberw(?:ei|ie)s\w*",
-    "es": r"pag[aou]\w*|transferenc\w*",
-}
-REPLY_CURRENCY_TOKENS = ("€", "$", "£", "eur", "usd", "gbp", "euro", "euros")
-# Where the quoted conversation starts in a reply: "On ... wrote:", a
-# forwarded header or a signature. Nothing below it is the customer's word.
-REPLY_QUOTE_START = re.compile(
-    r"^\s*(?:-{2,}|_{5,}|(?:from|de|von|envoye|gesendet|sent)\s*:)"
-    r"|\b(?:wrote|a ecrit|schrieb|escribio)\s*:\s*$"
-)
-REPLY_NOISE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
-# "Re: ..." or "Fwd: ...": the subject is the one we wrote, not the customer's.
-REPLY_SUBJECT_PREFIX = re.compile(r"^\s*(?:re|aw|antw|sv|rv|fw|fwd|tr|wg)\s*:", re.I)
-# Digits glued to a letter, a slash or a dash belong to a reference
-# (INV/2026/00012, SO-0042), a time or a date, not to an amount.
-_NUMBER_BEFORE = r"(?<![\w/.,:-])"
-_NUMBER_AFTER = r"(?![\w/:-]|[.,]\d)"
-REPLY_AMOUNT = re.compile(
-    _NUMBER_BEFORE
-    + r"(\d{1,3}(?:[ ,.']\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
-    + _NUMBER_AFTER
-)
-REPLY_ISO_DATE = re.compile(
-    _NUMBER_BEFORE + r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
-    r"(?![\w/:-]|[.,]\d)"
-)
-REPLY_NUMERIC_DATE = re.compile(
-    _NUMBER_BEFORE + r"(?P<first>\d{1,2})(?P<sep>[./-])(?P<second>\d{1,2})"
-    r"(?P=sep)(?P<year>\d{4}|\d{2})" + _NUMBER_AFTER
-)
-
-
-def _gentle_fold(text):
-    """``text`` in lower case without accents, so that "Überweisung" reads
-    "uberweisung" and "régler" reads "regler"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
-@functools.lru_cache(maxsize=32)
-def _gentle_month_patterns(lang_code):
-    """Month names (wide and abbreviated, English and ``lang_code``) and the two
-    patterns reading "15 March" / "15. März" / "15 de marzo" and "March 15th"."""
-    names = {}
-    for locale in ("en", lang_code or "en"):
-        parsed = babel_locale_parse(locale)
-        for width in ("wide", "abbreviated"):
-            for context in ("format", "stand-alone"):
-                for month, name in get_month_names(width, context, parsed).items():
-                    name = _gentle_fold(name).strip(".")
-                    if len(name) >= 3:
-                        names[name] = month
-    alternation = "|".join(
-        re.escape(name) for name in sorted(names, key=len, reverse=True)
-    )
-    day_month = re.compile(
-        _NUMBER_BEFORE + r"(?P<day>\d{1,2})(?:st|nd|rd|th|er|e|o)?\.?\s*"
-        rf"(?:de\s+|of\s+)?(?P<month>{alternation})(?!\w)\.?"
-        r"(?:,?\s*(?:de\s+)?(?P<year>\d{4})(?!\d))?"
-    )
-    month_day = re.compile(
-        rf"(?<!\w)(?P<month>{alternation})\.?\s+(?:the\s+)?"
-        r"(?P<day>\d{1,2})(?:st|nd|rd|th)?(?![\d/:]|[.,]\d)"
-        r"(?:,?\s+(?P<year>\d{4})(?!\d))?"
-    )
-    return names, (day_month, month_day)
-
-
-def _gentle_parse_number(raw, decimal_point, thousands_sep):
-    """(value, number of decimals) of ``raw`` written with the language's
-    separators (a space always separates thousands), or (None, 0)."""
-    integer, decimals = raw, ""
-    if decimal_point in raw:
-        integer, _sep, decimals = raw.rpartition(decimal_point)
-        if not decimals.isdigit() or len(decimals) > 2:
-            return None, 0
-    for separator in {thousands_sep, " "} - {"", decimal_point}:
-        integer = integer.replace(separator, "")
-    if not integer.isdigit():
-        return None, 0
-    return float(f"{integer}.{decimals or 0}"), len(decimals)
-
-
-def _gentle_currency_patterns(currency):
-    tokens = set(REPLY_CURRENCY_TOKENS)
-    if currency:
-        tokens |= {
-            _gentle_fold(token).strip()
-            for token in (currency.symbol, currency.name, currency.currency_unit_label)
-            if token and token.strip()
-        }
-    pieces = []
-    for token in sorted(tokens, key=len, reverse=True):
-        piece = re.escape(token)
-        if token[0].isalnum():
-            piece = r"(?<!\w)" + piece
-        if token[-1].isalnum():
-            piece += r"(?!\w)"
-        pieces.append(piece)
-    alternation = "|".join(pieces)
-    return (
-        re.compile(rf"(?:{alternation})\s{{0,2}}$"),
-        re.compile(rf"\s{{0,2}}(?:{alternation})"),
-    )
-
-
-def _gentle_resolve_date(day, month, year, today):
-    """The date, or its next occurrence from ``today`` when no year is given;
-    None when it does not exist."""
-    try:
-        if year is not None:
-            return date(year, month, day)
-        found = date(today.year, month, day)
-        return found if found >= today else date(today.year + 1, month, day)
-    except ValueError:
-        return None
-
-
-def gentle_reply_excerpt(text):
-    """The first words of ``text`` on one line, for a note or a summary."""
-    text = " ".join((text or "").split())
-    if len(text) <= REPLY_EXCERPT_CHARS:
-        return text
-    return text[:REPLY_EXCERPT_CHARS].rstrip() + "…"
 
 
 class GentlePaymentPromise(models.Model):
@@ -550,9 +413,7 @@ class GentlePaymentPromise(models.Model):
             return False
         today = fields.Date.context_today(record)
         reply = self._gentle_reply_text(message)
-        subject = message.subject or ""
-        if REPLY_SUBJECT_PREFIX.match(subject):
-            subject = ""
+        subject = gentle_reply_subject(message.subject)
         reading = self._gentle_read_promise(
             f"{subject}\n{reply}",
             customer.lang,
@@ -673,134 +534,16 @@ class GentlePaymentPromise(models.Model):
 
     @api.model
     def _gentle_reply_text(self, message):
-        """The customer's own words in ``message``: its body without the quoted
-        conversation, the signature, e-mail addresses and links."""
-        body = message.body or ""
-        if body.strip():
-            try:
-                root = lxml.html.fragment_fromstring(str(body), create_parent="div")
-            except (etree.ParserError, ValueError):
-                root = None
-            if root is not None:
-                for node in root.xpath(
-                    ".//*[@data-o-mail-quote] | .//blockquote"
-                    " | .//*[contains(@class, 'gmail_quote')]"
-                ):
-                    if node.getparent() is not None:
-                        node.drop_tree()
-                body = lxml.html.tostring(root, encoding="unicode")
-        lines = []
-        for line in html2plaintext(body, include_references=False).splitlines():
-            folded = _gentle_fold(line)
-            if REPLY_QUOTE_START.search(folded):
-                break
-            if not folded.lstrip().startswith(">"):
-                lines.append(line)
-        return REPLY_NOISE.sub(" ", "\n".join(lines)).strip()
+        """The customer's own words in ``message`` (see
+        :func:`~.gentle_reply_reader.gentle_reply_text`)."""
+        return gentle_reply_text(message.body)
 
     @api.model
     def _gentle_read_promise(self, text, lang_code, currency, today):
-        """Read a promise to pay in what a customer wrote, conservatively: a
-        date from ``today`` to ``REPLY_HORIZON_DAYS`` days ahead with a payment
-        word near it (the first such date wins), and the amount written closest
-        to it, if any.
-
-        :param str text: the subject and the customer's own words
-        :param str lang_code: the customer's language: order of numeric dates,
-            month names, number separators and payment words
-        :param currency: the ``res.currency`` amounts are written in
-        :param date today: the first date a promise may name
-        :return: ``(date, amount)``, amount None when none is written; None when
-            no promise is found
-        """
-        folded = _gentle_fold(text or "")
-        if not any(char.isdigit() for char in folded):
-            return None
+        """``(date, amount)`` of a promise to pay read in ``text`` written in
+        ``lang_code``, or None (see :func:`~.gentle_reply_reader.gentle_read_promise`)."""
         lang = self.env["res.lang"]._get_data(code=lang_code or "en_US")
-        date_format = lang.date_format or "%m/%d/%Y"
-        decimal_point = _gentle_fold(lang.decimal_point or ".")
-        thousands_sep = _gentle_fold(lang.thousands_sep or ",")
-        month_first = date_format.find("%m") < date_format.find("%d")
-        names, word_patterns = _gentle_month_patterns(lang.code or "en_US")
-
-        readings = []
-        for match in REPLY_ISO_DATE.finditer(folded):
-            day, month, year = (
-                int(match["day"]),
-                int(match["month"]),
-                int(match["year"]),
-            )
-            readings.append((match.start(), match.end(), day, month, year))
-        for match in REPLY_NUMERIC_DATE.finditer(folded):
-            first, second = int(match["first"]), int(match["second"])
-            day, month = (second, first) if month_first else (first, second)
-            year = int(match["year"])
-            readings.append(
-                (match.start(), match.end(), day, month, year + 2000 * (year < 100))
-            )
-        for pattern in word_patterns:
-            for match in pattern.finditer(folded):
-                year = int(match["year"]) if match["year"] else None
-                readings.append(
-                    (
-                        match.start(),
-                        match.end(),
-                        int(match["day"]),
-                        names[match["month"]],
-                        year,
-                    )
-                )
-        spans = []
-        for start, end, day, month, year in sorted(
-            readings, key=lambda r: (r[0], -r[1])
-        ):
-            if not spans or start >= spans[-1][1]:
-                spans.append(
-                    (start, end, _gentle_resolve_date(day, month, year, today))
-                )
-
-        language = (lang.code or "en_US").split("_")[0]
-        cues = {REPLY_PAYMENT_CUES["en"], REPLY_PAYMENT_CUES.get(language, "")} - {""}
-        cue = re.compile(rf"(?<!\w)(?:{'|'.join(sorted(cues))})")
-        horizon = today + timedelta(days=REPLY_HORIZON_DAYS)
-        chosen = next(
-            (
-                (start, end, found)
-                for start, end, found in spans
-                if found
-                and today <= found <= horizon
-                and cue.search(
-                    folded,
-                    max(0, start - REPLY_CUE_DISTANCE),
-                    end + REPLY_CUE_DISTANCE,
-                )
-            ),
-            None,
-        )
-        if not chosen:
-            return None
-        date_start, date_end, promised = chosen
-
-        before, after = _gentle_currency_patterns(currency)
-        best = None
-        for match in REPLY_AMOUNT.finditer(folded):
-            start, end = match.span()
-            if any(start < e and s < end for s, e, _found in spans):
-                continue
-            value, decimals = _gentle_parse_number(
-                match[1], decimal_point, thousands_sep
-            )
-            if value is None:
-                continue
-            with_currency = before.search(
-                folded, max(0, start - 12), start
-            ) or after.match(folded, end)
-            if not with_currency and decimals != 2:
-                continue
-            distance = max(start - date_end, date_start - end, 0)
-            if best is None or distance < best[0]:
-                best = (distance, value)
-        return promised, best and best[1]
+        return gentle_read_promise(text, lang, currency, today)
 
     # ------------------------------------------------------------------
     # Deciding

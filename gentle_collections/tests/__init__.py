@@ -15,6 +15,7 @@ from . import (
     test_hardship,
     test_i18n,
     test_late_fee,
+    test_mail_gateway,
     test_payment_plan,
     test_payment_promise,
     test_promise_reply,
