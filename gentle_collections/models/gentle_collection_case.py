@@ -270,11 +270,10 @@ class GentleCollectionCase(models.Model):
             if vals.get("partner_id"):
                 partner = self.env["res.partner"].browse(vals["partner_id"])
                 vals["partner_id"] = partner.commercial_partner_id.id
-            if vals.get("name", "New") == "New":
-                vals["name"] = (
-                    self.env["ir.sequence"].next_by_code("gentle.collection.case")
-                    or "New"
-                )
+            # The reference always comes from the sequence.
+            vals["name"] = (
+                self.env["ir.sequence"].next_by_code("gentle.collection.case") or "New"
+            )
         cases = super().create(vals_list)
         for case in cases:
             if not case.sla_deadline and case.tier_id:
@@ -560,7 +559,13 @@ class GentleCollectionCase(models.Model):
             )
         values.setdefault("partner_id", partner.commercial_partner_id.id)
         values.setdefault("move_ids", [(6, 0, moves.ids)])
-        values.setdefault("subject", msg_dict.get("subject") or self.env._("Query"))
+        # The subject as a line of at most 200 printable characters; the
+        # reference always comes from the sequence, never from the e-mail.
+        clean = " ".join(
+            "".join(c if c.isprintable() else " " for c in subject).split()
+        )[:200]
+        values["subject"] = clean or self.env._("Query")
+        values["name"] = "New"
         values.setdefault("source", "email")
         values.setdefault("company_id", moves[:1].company_id.id)
         if "category_id" not in values:
