@@ -541,7 +541,8 @@ class GentlePaymentPromise(models.Model):
     @api.model
     def _gentle_read_promise(self, text, lang_code, currency, today):
         """``(date, amount)`` of a promise to pay read in ``text`` written in
-        ``lang_code``, or None (see :func:`~.gentle_reply_reader.gentle_read_promise`)."""
+        ``lang_code``, or None (see
+        :func:`~.gentle_reply_reader.gentle_read_promise`)."""
         lang = self.env["res.lang"]._get_data(code=lang_code or "en_US")
         return gentle_read_promise(text, lang, currency, today)
 
