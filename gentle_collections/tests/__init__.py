@@ -28,3 +28,4 @@ from . import (
     test_thanks,
     test_tour,
 )
+from . import test_terms_caps
