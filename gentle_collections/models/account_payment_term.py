@@ -38,11 +38,12 @@ class AccountPaymentTerm(models.Model):
     )
     def _check_gentle_discount(self):
         for term in self.filtered("early_discount"):
-            if term.discount_percentage > 100:
+            if not 0 < term.discount_percentage < 100:
                 raise ValidationError(
                     self.env._(
                         "The early-payment discount of %(term)s is %(pct)s %%: a "
-                        "discount cannot exceed 100 %%. Enter a percentage between "
+                        "discount must be more than 0 and less than 100 %% (100 %% "
+                        "would make the invoice free). Enter a percentage between "
                         "0 and 100.",
                         term=term.display_name,
                         pct=term.discount_percentage,

@@ -144,7 +144,7 @@ class GentleFollowupPolicy(models.Model):
         ),
     ]
 
-    @api.constrains("fee_amount", "fee_rate", "fee_grace_days")
+    @api.constrains("fee_amount", "fee_rate", "fee_grace_days", "company_id")
     def _check_fee(self):
         for policy in self:
             if policy.fee_amount < 0 or policy.fee_rate < 0:
@@ -153,6 +153,30 @@ class GentleFollowupPolicy(models.Model):
                         "The late fee of %(policy)s is negative: enter an amount "
                         "and a monthly rate of 0 or more.",
                         policy=policy.display_name,
+                    )
+                )
+            company = policy.company_id
+            if policy.fee_rate > company.gentle_late_fee_max_rate:
+                raise ValidationError(
+                    self.env._(
+                        "The monthly late-fee rate of %(policy)s (%(rate)s %%) is "
+                        "above the company maximum of %(max)s %%: enter a lower "
+                        "rate, or raise the maximum in Accounting settings if the "
+                        "law allows it.",
+                        policy=policy.display_name,
+                        rate=policy.fee_rate,
+                        max=company.gentle_late_fee_max_rate,
+                    )
+                )
+            if policy.fee_amount > company.gentle_late_fee_max_amount:
+                raise ValidationError(
+                    self.env._(
+                        "The fixed late fee of %(policy)s (%(amount)s) is above the "
+                        "company maximum of %(max)s: enter a lower amount, or raise "
+                        "the maximum in Accounting settings if the law allows it.",
+                        policy=policy.display_name,
+                        amount=policy.fee_amount,
+                        max=company.gentle_late_fee_max_amount,
                     )
                 )
             if policy.fee_grace_days < 0:

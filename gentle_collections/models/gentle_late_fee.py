@@ -98,18 +98,22 @@ class AccountMove(models.Model):
         return False
 
     def _gentle_late_fee_amount(self, date, policy):
-        """The fee for one month, in the invoice currency."""
+        """The fee for one month, in the invoice currency, capped by the
+        company maxima (a cap lowered after the policy was set still applies)."""
         self.ensure_one()
+        company = self.company_id
         if policy.fee_mode == "fixed":
-            return self.company_id.currency_id._convert(
-                policy.fee_amount, self.currency_id, self.company_id, date
+            amount = max(
+                0.0, min(policy.fee_amount, company.gentle_late_fee_max_amount)
             )
+            return company.currency_id._convert(amount, self.currency_id, company, date)
+        rate = max(0.0, min(policy.fee_rate, company.gentle_late_fee_max_rate, 100.0))
         residual = sum(
             self.line_ids.filtered(
                 lambda line: line.display_type == "payment_term"
             ).mapped("amount_residual_currency")
         )
-        return self.currency_id.round(abs(residual) * policy.fee_rate / 100.0)
+        return self.currency_id.round(abs(residual) * rate / 100.0)
 
     def _gentle_charge_late_fee(self, date, policy):
         """Charge ``policy``'s late fee on this invoice for the month of ``date``,

@@ -17,6 +17,17 @@ PRE_DUE_DAYS = 3
 PLAN_INVOICE_TYPES = ("out_invoice",)
 
 
+# Fields of a plan that only a draft may change (agreed terms stay as agreed).
+PLAN_LOCKED_FIELDS = {
+    "partner_id",
+    "company_id",
+    "move_ids",
+    "line_ids",
+    "amount_total",
+    "grace_days",
+}
+
+
 class GentlePaymentPlan(models.Model):
     """Instalments agreed with a customer for some of their open invoices."""
 
@@ -198,10 +209,44 @@ class GentlePaymentPlan(models.Model):
         return plans
 
     def write(self, vals):
+        if not self.env.context.get("gentle_plan_action"):
+            if "state" in vals and any(p.state != vals["state"] for p in self):
+                raise UserError(
+                    self.env._(
+                        "The state of a payment plan is set by its actions: use "
+                        "Agree, Cancel or Reset to Draft."
+                    )
+                )
+            locked = set(vals) & PLAN_LOCKED_FIELDS
+            running = self.filtered(lambda p: p.state != "draft")
+            if locked and running:
+                raise UserError(
+                    self.env._(
+                        "Plan %(plan)s is no longer a draft: its invoices and "
+                        "instalments were agreed with the customer and cannot "
+                        "change. Cancel it and propose a new plan instead.",
+                        plan=running[0].name,
+                    )
+                )
         res = super().write(vals)
         if "move_ids" in vals:
             self.filtered(lambda p: p.state == "draft")._gentle_refresh_total()
         return res
+
+    def _gentle_check_lines_editable(self):
+        """Instalments of a plan past draft change only through its actions."""
+        if self.env.context.get("gentle_plan_action"):
+            return
+        running = self.filtered(lambda p: p.state != "draft")
+        if running:
+            raise UserError(
+                self.env._(
+                    "Plan %(plan)s is no longer a draft: its instalments were "
+                    "agreed with the customer and cannot be added, removed, moved "
+                    "or changed. Cancel it and propose a new plan instead.",
+                    plan=running[0].name,
+                )
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_running(self):
@@ -266,7 +311,9 @@ class GentlePaymentPlan(models.Model):
                     )
                 )
             plan._gentle_refresh_total()
-            plan.write({"state": "agreed", "agreed_on": today})
+            plan.with_context(gentle_plan_action=True).write(
+                {"state": "agreed", "agreed_on": today}
+            )
             plan.message_post(
                 body=self.env._(
                     "Plan agreed: %(count)s instalment(s), %(total)s in all. "
@@ -292,11 +339,13 @@ class GentlePaymentPlan(models.Model):
                         plan=plan.name,
                     )
                 )
-        self.write({"state": "cancelled"})
+        self.with_context(gentle_plan_action=True).write({"state": "cancelled"})
         return True
 
     def action_draft(self):
-        self.filtered(lambda p: p.state == "cancelled").write({"state": "draft"})
+        self.filtered(lambda p: p.state == "cancelled").with_context(
+            gentle_plan_action=True
+        ).write({"state": "draft"})
         return True
 
     # ------------------------------------------------------------------
@@ -337,7 +386,9 @@ class GentlePaymentPlan(models.Model):
             if missed:
                 plan._gentle_break(missed, today)
         if completed:
-            completed.write({"state": "completed"})
+            completed.with_context(gentle_plan_action=True).write(
+                {"state": "completed"}
+            )
             for plan in completed:
                 plan.message_post(
                     body=self.env._("All instalments paid: plan completed. Thank you!"),
@@ -347,7 +398,9 @@ class GentlePaymentPlan(models.Model):
     def _gentle_break(self, missed, today):
         self.ensure_one()
         missed.write({"missed": True})
-        self.write({"state": "broken", "broken_on": today})
+        self.with_context(gentle_plan_action=True).write(
+            {"state": "broken", "broken_on": today}
+        )
         dates = ", ".join(fields.Date.to_string(d) for d in missed.mapped("date_due"))
         self.message_post(
             body=self.env._(

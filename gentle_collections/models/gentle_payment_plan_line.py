@@ -82,6 +82,27 @@ class GentlePaymentPlanLine(models.Model):
             line.paid_amount = 0.0
             line.state = "pending"
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        plans = self.env["gentle.payment.plan"].browse(
+            [vals.get("plan_id") for vals in vals_list if vals.get("plan_id")]
+        )
+        plans._gentle_check_lines_editable()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if {"plan_id", "amount", "date_due"} & set(vals):
+            self.plan_id._gentle_check_lines_editable()
+            if vals.get("plan_id"):
+                self.env["gentle.payment.plan"].browse(
+                    vals["plan_id"]
+                )._gentle_check_lines_editable()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_agreed(self):
+        self.plan_id._gentle_check_lines_editable()
+
     @api.constrains("amount")
     def _check_amount(self):
         self._gentle_check_positive()

@@ -27,6 +27,22 @@ HARDSHIP_MAX_TONE = "neutral"
 REPLY_MODELS = ("res.partner", "account.move", "gentle.collection.case")
 
 
+# Most grace days a promise may give after its promised date.
+PROMISE_MAX_GRACE_DAYS = 60
+# Fields of a decided promise that only its actions may change.
+PROMISE_LOCKED_FIELDS = {
+    "company_id",
+    "partner_id",
+    "move_ids",
+    "date_promised",
+    "amount",
+    "grace_days",
+    "source",
+    "decided_on",
+    "residual_at_promise",
+}
+
+
 class GentlePaymentPromise(models.Model):
     """A customer's promise to pay an amount of some open invoices by a date."""
 
@@ -168,7 +184,9 @@ class GentlePaymentPromise(models.Model):
     # Checks
     # ------------------------------------------------------------------
 
-    @api.constrains("move_ids", "partner_id", "company_id", "amount", "date_promised")
+    @api.constrains(
+        "move_ids", "partner_id", "company_id", "amount", "date_promised", "grace_days"
+    )
     def _check_promise(self):
         self._check_invoices()
         self._check_amount_and_date()
@@ -238,6 +256,26 @@ class GentlePaymentPromise(models.Model):
                         date=format_date(self.env, promise.date_promised),
                     )
                 )
+            company = promise.company_id
+            horizon = today + timedelta(days=company.gentle_promise_max_days)
+            if promise.date_promised and promise.date_promised > horizon:
+                raise ValidationError(
+                    self.env._(
+                        "The promised date %(date)s is too far ahead: a promise to "
+                        "pay is dated at most %(days)s days from today, i.e. by "
+                        "%(horizon)s. Agree on a payment plan for a longer delay.",
+                        date=format_date(self.env, promise.date_promised),
+                        days=company.gentle_promise_max_days,
+                        horizon=format_date(self.env, horizon),
+                    )
+                )
+            if not 0 <= promise.grace_days <= PROMISE_MAX_GRACE_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "The grace days of a promise must be between 0 and %(max)s.",
+                        max=PROMISE_MAX_GRACE_DAYS,
+                    )
+                )
             residual = promise.amount_residual
             if (
                 float_compare(
@@ -286,6 +324,32 @@ class GentlePaymentPromise(models.Model):
         promises._gentle_close_call_activity()
         return promises
 
+    def write(self, vals):
+        """Only the actions decide a promise, and a decided promise is kept as
+        it was decided (the score and the history rely on it)."""
+        if not self.env.context.get("gentle_promise_action"):
+            if "state" in vals and any(p.state != vals["state"] for p in self):
+                raise UserError(
+                    self.env._(
+                        "The state of a promise to pay is set by its actions: use "
+                        "Cancel, or let the daily check decide it."
+                    )
+                )
+            locked = set(vals) & PROMISE_LOCKED_FIELDS
+            decided = self.filtered(lambda p: p.state != "open")
+            if locked and decided:
+                raise UserError(
+                    self.env._(
+                        "%(promise)s is already decided (%(state)s): its terms can "
+                        "no longer change. Record a new promise instead.",
+                        promise=decided[0].display_name,
+                        state=dict(
+                            self._fields["state"]._description_selection(self.env)
+                        )[decided[0].state],
+                    )
+                )
+        return super().write(vals)
+
     def _gentle_close_call_activity(self):
         """A promise recorded from a call activity marks that call done, with the
         promise as its feedback."""
@@ -319,7 +383,7 @@ class GentlePaymentPromise(models.Model):
                         promise=promise.display_name,
                     )
                 )
-        self.write({"state": "cancelled"})
+        self.with_context(gentle_promise_action=True).write({"state": "cancelled"})
 
     def action_save(self):
         """Close the small "Promise to Pay" dialog (the record is saved)."""
@@ -570,7 +634,9 @@ class GentlePaymentPromise(models.Model):
             )
             >= 0
         )
-        self.write({"state": "kept" if kept else "broken", "decided_on": today})
+        self.with_context(gentle_promise_action=True).write(
+            {"state": "kept" if kept else "broken", "decided_on": today}
+        )
         amount = format_amount(self.env, self.amount, self.currency_id)
         date = format_date(self.env, self.date_promised)
         if kept:

@@ -97,6 +97,70 @@ class ResCompany(models.Model):
         "invoices when collections are switched on.",
     )
 
+    # Caps on collection terms (issue 11, item 7)
+    gentle_late_fee_max_rate = fields.Float(
+        string="Late Fee: Maximum Rate per Month (%)",
+        default=5.0,
+        digits=(16, 4),
+        help="Highest monthly interest a follow-up policy may charge, in percent "
+        "(default 5 %, at most 100 %). Set it to your country's legal limit; the "
+        "fee actually charged is capped by it too, so lowering it later protects "
+        "customers at once.",
+    )
+    gentle_late_fee_max_amount = fields.Float(
+        string="Late Fee: Maximum Fixed Amount",
+        default=100.0,
+        help="Highest fixed late fee per invoice and month, in the company "
+        "currency (default 100). The fee actually charged is capped by it too.",
+    )
+    gentle_promise_max_days = fields.Integer(
+        string="Promise: Furthest Date (days ahead)",
+        default=365,
+        help="A promise to pay may be dated at most this many days from today "
+        "(default 365, at most 1,825).",
+    )
+
+    @api.constrains(
+        "gentle_late_fee_max_rate",
+        "gentle_late_fee_max_amount",
+        "gentle_promise_max_days",
+        "gentle_promise_grace_days",
+    )
+    def _check_gentle_term_caps(self):
+        for company in self:
+            if not 0 <= company.gentle_late_fee_max_rate <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "The maximum late-fee rate of %(company)s must be between "
+                        "0 and 100 %% a month: enter your country's legal limit.",
+                        company=company.name,
+                    )
+                )
+            if company.gentle_late_fee_max_amount < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The maximum fixed late fee of %(company)s is negative: "
+                        "enter 0 or more.",
+                        company=company.name,
+                    )
+                )
+            if not 1 <= company.gentle_promise_max_days <= 1825:
+                raise ValidationError(
+                    self.env._(
+                        "The furthest promise date of %(company)s must be between "
+                        "1 and 1,825 days ahead.",
+                        company=company.name,
+                    )
+                )
+            if not 0 <= company.gentle_promise_grace_days <= 60:
+                raise ValidationError(
+                    self.env._(
+                        "The promise grace days of %(company)s must be between 0 "
+                        "and 60.",
+                        company=company.name,
+                    )
+                )
+
     @api.depends("gentle_policy_ids.is_default", "gentle_policy_ids.active")
     def _compute_gentle_default_policy_id(self):
         for company in self:

@@ -53,6 +53,17 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.gentle_discount_nudge_days", readonly=False
     )
 
+    # Caps on collection terms (issue 11, item 7)
+    gentle_late_fee_max_rate = fields.Float(
+        related="company_id.gentle_late_fee_max_rate", readonly=False
+    )
+    gentle_late_fee_max_amount = fields.Float(
+        related="company_id.gentle_late_fee_max_amount", readonly=False
+    )
+    gentle_promise_max_days = fields.Integer(
+        related="company_id.gentle_promise_max_days", readonly=False
+    )
+
     def action_gentle_preview_run(self):
         """Before going live: the messages the next run would send, to every
         customer due now (contact windows aside), in the "Follow up now"

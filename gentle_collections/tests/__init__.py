@@ -26,6 +26,7 @@ from . import (
     test_style,
     test_support_case,
     test_support_portal,
+    test_terms_caps,
     test_thanks,
     test_tour,
 )

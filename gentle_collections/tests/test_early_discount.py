@@ -83,13 +83,13 @@ class TestGentleEarlyDiscount(GentleFollowupCommon):
         Term = self.env["account.payment.term"]
         with self.assertRaises(ValidationError) as caught:
             self._gentle_discount_term("Too generous", 101.0, 10, 30)
-        self.assertIn("cannot exceed 100", str(caught.exception))
+        self.assertIn("less than 100", str(caught.exception))
         with self.assertRaises(ValidationError) as caught:
             self._gentle_discount_term("Too long", 2.0, 30, 30)
         self.assertIn("fewer days than the term", str(caught.exception))
         self.assertFalse(Term.search([("name", "in", ("Too generous", "Too long"))]))
         # Right under both limits: accepted.
-        term = self._gentle_discount_term("Just fits", 100.0, 29, 30)
+        term = self._gentle_discount_term("Just fits", 99.0, 29, 30)
         self.assertTrue(term.exists())
         with self.assertRaises(ValidationError) as caught:
             self.term.discount_days = 31

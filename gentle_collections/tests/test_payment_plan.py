@@ -268,11 +268,17 @@ class TestGentlePaymentPlan(GentlePlanCommon):
             lines[0].date_due = TODAY
             plan.action_agree()
         self.assertEqual(plan.state, "agreed")
-        # Once agreed, the sum is a constraint of the plan itself.
-        with self.assertRefused(ValidationError, "adjust the amounts"):
+        # Once agreed, the instalments change only through the plan's actions.
+        with self.assertRefused(UserError, "no longer a draft"):
             lines[2].amount = 300.0
-        with self.assertRefused(ValidationError, "above zero"):
-            plan.line_ids.create({"plan_id": plan.id, "date_due": TODAY, "amount": 0.0})
+        with self.assertRefused(UserError, "no longer a draft"):
+            plan.line_ids.create({"plan_id": plan.id, "date_due": TODAY, "amount": 1.0})
+        with self.assertRefused(UserError, "no longer a draft"):
+            lines[2].unlink()
+        with self.assertRefused(UserError, "set by its actions"):
+            plan.state = "draft"
+        self.assertEqual(len(plan.line_ids), 3)
+        self.assertEqual(plan.state, "agreed")
 
     def test_plan_for_invoices_of_another_customer_is_refused(self):
         with self.assertRefused(ValidationError, "only cover posted customer"):
