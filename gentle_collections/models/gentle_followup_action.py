@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from .gentle_followup_policy import TONES
 
@@ -17,6 +17,9 @@ STATES = [
     ("failed", "Failed"),
     ("skipped", "Skipped"),
 ]
+# What users may change on an action themselves; everything else is written by the
+# follow-up engine only (under sudo), so that what an action shows is what was sent.
+USER_WRITABLE_FIELDS = frozenset({"responsible_id"})
 # mail.notification statuses, read into the action's state.
 NOTIFICATION_STATE = {
     "ready": "queued",
@@ -74,8 +77,12 @@ class GentleFollowupAction(models.Model):
         string="Invoices",
     )
     subject = fields.Char()
+    # Sanitized as the chatter sanitizes message bodies (styles kept): what the
+    # engine renders is stored, and sent, unchanged; a script never is.
     body_html = fields.Html(
-        string="Message", sanitize=False, help="Exactly what was (or will be) sent."
+        string="Message",
+        sanitize_style=True,
+        help="Exactly what was (or will be) sent.",
     )
     mail_message_id = fields.Many2one("mail.message", ondelete="set null", index=True)
     activity_id = fields.Many2one("mail.activity", ondelete="set null")
@@ -88,6 +95,42 @@ class GentleFollowupAction(models.Model):
     currency_id = fields.Many2one(
         "res.currency", related="company_id.currency_id", store=True
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            raise UserError(
+                self.env._(
+                    "Follow-up actions are recorded by the follow-up itself: run "
+                    "the follow-up or use Follow up now on the customer."
+                )
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            refused = set(vals) - USER_WRITABLE_FIELDS
+            if refused:
+                raise UserError(
+                    self.env._(
+                        "What a follow-up action sent is recorded by the follow-up "
+                        "itself and cannot be changed (%(fields)s). Use Approve, "
+                        "Skip, Postpone or Retry instead.",
+                        fields=", ".join(
+                            sorted(
+                                self._fields[name].string
+                                for name in refused
+                                if name in self._fields
+                            )
+                            or sorted(refused)
+                        ),
+                    )
+                )
+        return super().write(vals)
+
+    def _gentle_engine_write(self, vals):
+        """Write engine-owned values (state, message, links), as the engine."""
+        return self.sudo().write(vals)
 
     @api.depends("partner_id", "level_id", "channel")
     def _compute_name(self):
@@ -147,7 +190,7 @@ class GentleFollowupAction(models.Model):
                     )
                 )
             if action.state != state or failures:
-                action.write(values)
+                action._gentle_engine_write(values)
 
     def action_retry(self):
         """Send failed emails again; their lines keep the level they reached."""
@@ -179,20 +222,37 @@ class GentleFollowupAction(models.Model):
         failed.mail_message_id.notification_ids.filtered(
             lambda n: n.notification_status in ("bounce", "exception", "canceled")
         ).sudo().write({"notification_status": "ready", "failure_type": False})
-        failed.write({"state": "queued", "error_message": False})
+        failed._gentle_engine_write({"state": "queued", "error_message": False})
         return True
 
     def action_approve(self):
-        """Send the queued message exactly as it was previewed."""
+        """Send the message, checked again: invoices paid or put on hold since it
+        was prepared are left out (see ``gentle.followup.engine._send_approved``)."""
         waiting = self._check_awaiting()
-        self.env["gentle.followup.engine"]._send_approved(waiting)
-        return True
+        _sent, changed = self.env["gentle.followup.engine"]._send_approved(waiting)
+        if not changed:
+            return True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning",
+                "sticky": True,
+                "title": self.env._("Not sent: things changed since it was prepared"),
+                "message": "\n".join(
+                    f"{action.partner_id.display_name}: {'; '.join(changes)}"
+                    for action, changes in changed.items()
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_skip(self):
         waiting = self._check_awaiting()
-        waiting.write({"state": "skipped"})
+        waiting._gentle_engine_write({"state": "skipped"})
+        engine = self.env["gentle.followup.engine"]
         for action in waiting:
-            action.partner_id.message_post(
+            engine._gentle_chatter(action.partner_id).message_post(
                 body=self.env._(
                     "Follow-up %(level)s skipped by %(user)s.",
                     level=action.level_id.display_name,
@@ -204,7 +264,7 @@ class GentleFollowupAction(models.Model):
 
     def action_postpone(self, days=7):
         waiting = self._check_awaiting()
-        waiting.write(
+        waiting._gentle_engine_write(
             {
                 "postponed_until": fields.Date.add(
                     fields.Date.context_today(self), days=days
@@ -214,6 +274,16 @@ class GentleFollowupAction(models.Model):
         return True
 
     def _check_awaiting(self):
+        self.check_access("write")
+        if not self.env.su and not self.env.user.has_group(
+            "gentle_collections.group_gentle_manager"
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only a Collections Manager can approve, skip or postpone a "
+                    "follow-up: ask one to review it."
+                )
+            )
         waiting = self.filtered(lambda a: a.state == "awaiting_approval")
         if len(waiting) != len(self):
             raise UserError(

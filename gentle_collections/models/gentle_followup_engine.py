@@ -497,18 +497,56 @@ class GentleFollowupEngine(models.AbstractModel):
         return kept
 
     @api.model
+    def _gentle_claim(self, communications):
+        """Claim prepared communications, each all or nothing; return those kept.
+
+        Every source claims its items in :meth:`_gentle_record_history`, in one
+        query for all communications. A communication with any item claimed
+        before (by another run, or an older preview) is dropped by its source;
+        what the other sources claimed for it must then not stay either, or
+        those items would be marked done and never be reminded. So the claims
+        run inside a savepoint: when a communication is dropped, the savepoint
+        is rolled back and the claim is made again for the others only, until
+        every source keeps every communication left.
+        """
+        pending = list(communications)
+        # Nothing pending may be lost by a rollback of the savepoint.
+        self.env.flush_all()
+        while pending:
+            with self.env.cr.savepoint(flush=False) as savepoint:
+                kept = self._gentle_record_history(pending)
+                self.env.flush_all()
+                if len(kept) == len(pending):
+                    return kept
+                savepoint.close(rollback=True)
+            # The cache and the pending computations saw the rolled back rows.
+            self.env.transaction.clear()
+            kept_ids = {id(c) for c in kept}
+            pending = [c for c in pending if id(c) in kept_ids]
+        return []
+
+    @api.model
+    def _gentle_claimed(self, communications):
+        """Side effects of claimed communications that are not messages (late
+        fees, say): run once every source has kept them, just before their
+        actions are made. Sources extend it."""
+
+    @api.model
     def _gentle_execute(self, communications):
         """Record and carry out prepared communications; return the actions made."""
-        communications = self._gentle_record_history(communications)
+        communications = self._gentle_claim(communications)
         Action = self.env["gentle.followup.action"]
         if not communications:
             return Action
+        self._gentle_claimed(communications)
         vals_list = [
             self._gentle_action_values(communication, channel)
             for communication in communications
             for channel in communication["channels"]
         ]
-        actions = Action.create(vals_list)
+        # Actions are the engine's record of what it did: users cannot write
+        # them (see gentle.followup.action.write), the engine does.
+        actions = Action.sudo().create(vals_list).with_env(self.env)
         self._gentle_carry_out(actions.filtered(lambda a: a.state == "queued"))
         self._gentle_log_on_invoices(actions)
         return actions
@@ -587,7 +625,7 @@ class GentleFollowupEngine(models.AbstractModel):
     @api.model
     def _gentle_send_email(self, action):
         if not action.body_html:
-            action.write(
+            action._gentle_engine_write(
                 {
                     "state": "failed",
                     "error_message": self.env._(
@@ -601,18 +639,20 @@ class GentleFollowupEngine(models.AbstractModel):
             return
         recipients = self._gentle_recipients(action)
         attachments = self._gentle_attachments(action)
-        message = action.partner_id.with_context(
-            mail_post_autofollow=False, mail_notify_force_send=False
-        ).message_post(
-            body=Markup(action.body_html),
-            subject=action.subject,
-            partner_ids=recipients.ids,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-            email_layout_xmlid="mail.mail_notification_light",
-            attachment_ids=attachments.ids,
+        message = (
+            self._gentle_chatter(action.partner_id)
+            .with_context(mail_post_autofollow=False, mail_notify_force_send=False)
+            .message_post(
+                body=Markup(action.body_html),
+                subject=action.subject,
+                partner_ids=recipients.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                email_layout_xmlid="mail.mail_notification_light",
+                attachment_ids=attachments.ids,
+            )
         )
-        action.write({"mail_message_id": message.id, "state": "queued"})
+        action._gentle_engine_write({"mail_message_id": message.id, "state": "queued"})
         action._sync_mail_state()
 
     @api.model
@@ -623,29 +663,36 @@ class GentleFollowupEngine(models.AbstractModel):
             company=action.company_id.name,
             amount=action.currency_id.format(action.amount_due),
         )
-        message = action.partner_id._message_sms(
+        message = self._gentle_chatter(action.partner_id)._message_sms(
             text, partner_ids=action.partner_id.ids
         )
-        action.write({"mail_message_id": message.id, "body_html": escape(text)})
+        action._gentle_engine_write(
+            {"mail_message_id": message.id, "body_html": escape(text)}
+        )
         action._sync_mail_state()
 
     @api.model
     def _gentle_prepare_letter(self, action):
         report = self.env.ref("gentle_collections.gentle_followup_letter_report")
         pdf, _fmt = self.env["ir.actions.report"]._render_qweb_pdf(report, action.ids)
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": self.env._(
-                    "Follow-up letter - %(partner)s.pdf",
-                    partner=action.partner_id.display_name,
-                ),
-                "raw": pdf,
-                "res_model": "res.partner",
-                "res_id": action.partner_id.id,
-                "mimetype": "application/pdf",
-            }
+        # On the customer's chatter, as the follow-up (see _gentle_chatter).
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": self.env._(
+                        "Follow-up letter - %(partner)s.pdf",
+                        partner=action.partner_id.display_name,
+                    ),
+                    "raw": pdf,
+                    "res_model": "res.partner",
+                    "res_id": action.partner_id.id,
+                    "mimetype": "application/pdf",
+                }
+            )
         )
-        activity = action.partner_id.activity_schedule(
+        activity = self._gentle_chatter(action.partner_id).activity_schedule(
             "mail.mail_activity_data_todo",
             date_deadline=action.date,
             summary=self.env._("Print and post the follow-up letter"),
@@ -655,12 +702,12 @@ class GentleFollowupEngine(models.AbstractModel):
             ),
             user_id=action.responsible_id.id,
         )
-        action.write({"activity_id": activity.id, "state": "sent"})
+        action._gentle_engine_write({"activity_id": activity.id, "state": "sent"})
 
     @api.model
     def _gentle_schedule_call(self, action):
         moves = ", ".join(action.move_ids.mapped("name"))
-        activity = action.partner_id.activity_schedule(
+        activity = self._gentle_chatter(action.partner_id).activity_schedule(
             "mail.mail_activity_data_call",
             date_deadline=action.date,
             summary=self.env._("Follow-up call: %(level)s", level=action.level_id.name),
@@ -673,20 +720,20 @@ class GentleFollowupEngine(models.AbstractModel):
             ),
             user_id=action.responsible_id.id,
         )
-        action.write({"activity_id": activity.id, "state": "sent"})
+        action._gentle_engine_write({"activity_id": activity.id, "state": "sent"})
 
     @api.model
     def _gentle_schedule_activity(self, action):
         levels = action.history_ids.level_id.filtered("create_activity")
         level = levels[:1] or action.level_id
-        activity = action.partner_id.activity_schedule(
+        activity = self._gentle_chatter(action.partner_id).activity_schedule(
             activity_type_id=level.activity_type_id.id,
             date_deadline=action.date,
             summary=level.name,
             note=level.activity_note or "",
             user_id=action.responsible_id.id,
         )
-        action.write({"activity_id": activity.id, "state": "sent"})
+        action._gentle_engine_write({"activity_id": activity.id, "state": "sent"})
 
     @api.model
     def _gentle_log_on_invoices(self, actions):
@@ -719,11 +766,80 @@ class GentleFollowupEngine(models.AbstractModel):
         self.env["account.move"].browse(list(bodies))._message_log_batch(bodies=bodies)
 
     @api.model
+    def _gentle_approval_changes(self, action):
+        """What changed, in words, since ``action`` was prepared for approval: a
+        reminder line paid or settled, an invoice put on hold. Empty: it may go
+        out as it is. Sources whose items are not invoice lines extend it."""
+        today = fields.Date.context_today(self)
+        changes = []
+        for history in action.history_ids.sorted(lambda h: h.move_line_id.id):
+            line = history.move_line_id
+            if not line._gentle_is_open():
+                changes.append(
+                    self.env._(
+                        "%(invoice)s is paid or settled", invoice=line.move_id.name
+                    )
+                )
+                continue
+            reasons = line.move_id._gentle_hold_reasons(today)
+            if reasons:
+                changes.append(
+                    self.env._(
+                        "%(invoice)s is on hold (%(reasons)s)",
+                        invoice=line.move_id.name,
+                        reasons=", ".join(reasons),
+                    )
+                )
+        return changes
+
+    @api.model
     def _send_approved(self, actions):
-        actions.write({"state": "queued", "postponed_until": False})
-        self._gentle_carry_out(actions)
+        """Send approved actions, each checked again first: one whose invoices
+        were paid or put on hold since it was prepared is not sent (its wording
+        is stale), it is skipped with what changed, and the steps it claimed are
+        released so that the next run prepares a fresh reminder for what is still
+        due. Return ``(sent, changed)`` as ``{action: [changes]}`` for the latter."""
+        changed = {}
         for action in actions:
-            action.partner_id.message_post(
+            changes = self._gentle_approval_changes(action)
+            if changes:
+                changed[action] = changes
+        # The letter prepared with a stale email shares its steps: it goes too.
+        for action, changes in list(changed.items()):
+            for sibling in action.history_ids.action_ids:
+                if sibling.state == "awaiting_approval" and sibling not in changed:
+                    changed[sibling] = changes
+        stale = self.env["gentle.followup.action"].union(*changed)
+        actions = actions | stale
+        sent = actions - stale
+        for action, changes in changed.items():
+            action._gentle_engine_write(
+                {
+                    "state": "skipped",
+                    "postponed_until": False,
+                    "error_message": self.env._(
+                        "Not sent: %(changes)s since it was prepared.",
+                        changes="; ".join(changes),
+                    ),
+                }
+            )
+            self._gentle_chatter(action.partner_id).message_post(
+                body=self.env._(
+                    "Follow-up %(level)s approved by %(user)s but not sent: "
+                    "%(changes)s since it was prepared. The next run prepares a "
+                    "new reminder for what is still due.",
+                    level=action.level_id.display_name,
+                    user=self.env.user.name,
+                    changes="; ".join(changes),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        # Released: the next run reminds of what is still due, worded afresh.
+        stale.history_ids.sudo().unlink()
+        sent._gentle_engine_write({"state": "queued", "postponed_until": False})
+        self._gentle_carry_out(sent)
+        for action in sent:
+            self._gentle_chatter(action.partner_id).message_post(
                 body=self.env._(
                     "Follow-up %(level)s approved by %(user)s.",
                     level=action.level_id.display_name,
@@ -731,6 +847,14 @@ class GentleFollowupEngine(models.AbstractModel):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
+        return sent, changed
+
+    @api.model
+    def _gentle_chatter(self, partner):
+        """The customer's chatter, where the follow-up writes what it did: as
+        the company's follow-up, so that collectors need no right to edit
+        contacts. Messages stay authored by the user who ran it."""
+        return partner.sudo()
 
     # ------------------------------------------------------------------
     # Runs

@@ -55,17 +55,18 @@ class GentleFollowupEngine(models.AbstractModel):
     _inherit = "gentle.followup.engine"
 
     @api.model
-    def _gentle_record_history(self, communications):
-        """Charge the late fee of levels that charge one, for the steps this run
-        recorded (never for a step another run got to first)."""
-        kept = super()._gentle_record_history(communications)
-        for communication in kept:
+    def _gentle_claimed(self, communications):
+        """Charge the late fee of levels that charge one, for the steps of the
+        communications kept by every source: never for a step another run got
+        to first, nor for a reminder dropped after its steps were claimed."""
+        result = super()._gentle_claimed(communications)
+        for communication in communications:
             for history in communication["history"]:
                 if history.level_id.charge_fee:
                     history.move_id._gentle_charge_late_fee(
                         communication["date"], history.level_id.policy_id
                     )
-        return kept
+        return result
 
 
 class AccountMove(models.Model):

@@ -6,6 +6,7 @@ from . import (
     test_followup_concurrency,
     test_followup_config,
     test_followup_history,
+    test_followup_hostile,
     test_followup_queries,
     test_followup_resolution,
     test_followup_run,

@@ -260,6 +260,165 @@ class TestFollowupConcurrency(TransactionCase):
         self.assertEqual(len(set(history)), len(history))
         self.assertEqual(emails, dict.fromkeys(self.partner_ids, 1))
 
+    def _post_invoice(self, env, partner_id, amount=700.0):
+        """Post (and commit, with ``env``'s connection) one more invoice."""
+        move = env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner_id,
+                "invoice_date": date(2026, 10, 1),
+                "invoice_date_due": DUE,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "More work",
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        move.action_post()
+        self.move_ids.append(move.id)
+        return move
+
+    def _history_of(self, move_id):
+        with self._real_env(commit=False) as env:
+            env.cr.execute(
+                """SELECT h.id, count(r.action_id)
+                     FROM gentle_followup_history h
+                     LEFT JOIN gentle_followup_action_history_rel r
+                            ON r.history_id = h.id
+                    WHERE h.move_id = %s
+                    GROUP BY h.id""",
+                [move_id],
+            )
+            return env.cr.fetchall()
+
+    def test_partial_overlap_claims_all_or_nothing(self):
+        """Issue 11, item 4: two previews of one customer, the second with an
+        invoice posted in between. The first is sent; the second overlaps it
+        on two lines: it sends nothing and claims nothing, so the new invoice
+        is not marked "reminded" without a reminder, and the next run sends it."""
+        customer = self.partner_ids[0]
+        with self._real_env() as env:
+            engine = env["gentle.followup.engine"]
+            company = env["res.company"].browse(self.company_id)
+            run_date = engine._gentle_run_date(company, NOW)
+            first = engine._gentle_prepare(company, run_date, [customer])
+            new_move = self._post_invoice(env, customer)
+            second = engine._gentle_prepare(company, run_date, [customer])
+            self.assertEqual(len(first[0]["steps"]), 2)
+            self.assertEqual(len(second[0]["steps"]), 3)
+            self.assertTrue(engine._gentle_execute(first))
+            self.assertFalse(engine._gentle_execute(second))
+        self.assertEqual(self._history_of(new_move.id), [])
+        history, emails = self._committed_state()
+        self.assertEqual(len([row for row in history if row[0] == customer]), 2)
+        self.assertEqual(emails, {customer: 1})
+        # Nothing is lost: the next run reminds of the new invoice, alone.
+        with self._real_env() as env:
+            result = self._run(env)
+            self.assertEqual(result["lines"], 1 + 2 * (self.CUSTOMERS - 1))
+            self.assertIn(new_move.id, result["actions"].move_ids.ids)
+        [(_history_id, actions)] = self._history_of(new_move.id)
+        self.assertEqual(actions, 1)
+
+    def test_partial_overlap_in_two_transactions(self):
+        """The same overlap, the second preview sent from a transaction that
+        began before the first was committed: the database refuses it as a
+        whole (serialization failure) and nothing of it stays."""
+        customer = self.partner_ids[0]
+        with self._real_env() as env:
+            new_move = self._post_invoice(env, customer)
+            # Links in reminders need the invoices' tokens: given once, here,
+            # so that neither preview waits for the other's token update.
+            for move in env["account.move"].browse(self.move_ids):
+                move._portal_ensure_token()
+        first_cr = db_connect(self.dbname).cursor()
+        second_cr = db_connect(self.dbname).cursor()
+        refused = False
+        try:
+            first_env, second_env = self._env(first_cr), self._env(second_cr)
+            company = first_env["res.company"].browse(self.company_id)
+            engine = first_env["gentle.followup.engine"]
+            run_date = engine._gentle_run_date(company, NOW)
+            # Both previews are prepared; the first leaves out the new invoice.
+            second = second_env["gentle.followup.engine"]._gentle_prepare(
+                second_env["res.company"].browse(self.company_id), run_date, [customer]
+            )
+            first = engine._gentle_prepare(company, run_date, [customer])
+            first[0]["steps"] = [
+                (line, level)
+                for line, level in first[0]["steps"]
+                if line.move_id.id != new_move.id
+            ]
+            self.assertTrue(engine._gentle_execute(first))
+            first_cr.commit()
+            try:
+                with mute_logger("odoo.sql_db"):
+                    kept = second_env["gentle.followup.engine"]._gentle_execute(second)
+                second_cr.commit()
+            except psycopg2.errors.SerializationFailure:
+                refused = True
+                second_cr.rollback()
+                kept = None
+        finally:
+            first_cr.close()
+            second_cr.close()
+        self.assertTrue(refused or not kept)
+        self.assertEqual(self._history_of(new_move.id), [])
+
+    def test_cron_batch_taken_by_a_concurrent_transaction(self):
+        """Issue 11, item 4: the cron's serialization-failure branch, reached by
+        a real concurrent transaction: the cron's transaction began, another
+        server followed up the same customers and committed, then the cron's
+        batch ran. It is skipped quietly and nothing is sent twice."""
+        with self._real_env(commit=False) as env:
+            Engine = type(env["gentle.followup.engine"])
+        original = Engine._gentle_due_partner_ids
+        ours = set(self.partner_ids)
+
+        def only_ours(engine, company, now, partner_ids=None, window=True):
+            # Only this test's customers, whatever else the database holds.
+            due = original(engine, company, now, partner_ids, window=False)
+            return [partner_id for partner_id in due if partner_id in ours]
+
+        cron_cr = db_connect(self.dbname).cursor()
+        try:
+            cron_env = self._env(cron_cr)
+            with patch.object(Engine, "_gentle_due_partner_ids", only_ours):
+                # The cron's snapshot: taken at its first query.
+                company = cron_env["res.company"].browse(self.company_id)
+                self.assertEqual(
+                    len(
+                        cron_env["gentle.followup.engine"]._gentle_due_partner_ids(
+                            company, NOW
+                        )
+                    ),
+                    self.CUSTOMERS,
+                )
+                with self._real_env() as other:
+                    self.assertEqual(self._run(other)["done"], self.CUSTOMERS)
+                with (
+                    self.assertLogs(
+                        "odoo.addons.gentle_collections.models.gentle_followup_engine",
+                        logging.INFO,
+                    ) as logs,
+                    mute_logger("odoo.sql_db"),
+                ):
+                    result = cron_env["gentle.followup.engine"]._cron_followup(now=NOW)
+            self.assertIn("handled by another worker", "".join(logs.output))
+            self.assertFalse(result["actions"])
+            cron_cr.commit()
+        finally:
+            cron_cr.close()
+        history, emails = self._committed_state()
+        self.assertEqual(len(history), 2 * self.CUSTOMERS)
+        self.assertEqual(emails, dict.fromkeys(self.partner_ids, 1))
+
 
 @tagged("post_install", "-at_install")
 class TestFollowupCron(GentleFollowupCommon):
@@ -364,29 +523,6 @@ class TestFollowupCron(GentleFollowupCommon):
             ),
             3,
         )
-
-    def test_cron_batch_taken_by_another_worker(self):
-        """A serialization failure means another server recorded the same
-        lines first: skipped quietly, customers not set aside."""
-        Engine = type(self.env["gentle.followup.engine"])
-        _cron, progress = self.cron._add_progress()
-        with (
-            patch.object(
-                Engine,
-                "_gentle_run",
-                side_effect=psycopg2.errors.SerializationFailure("concurrent"),
-            ),
-            self.assertLogs(self.LOGGER, logging.INFO) as logs,
-        ):
-            result = self._cron(progress)
-        self.assertEqual(result["done"], 2)
-        self.assertNotIn("ERROR", "".join(logs.output))
-        self.assertIn("handled by another worker", logs.output[0])
-        self.assertEqual((progress.done, progress.remaining), (2, 1))
-        for customer in self.customers:
-            self.assertFalse(
-                customer.with_company(self.company).gentle_followup_failed_at
-            )
 
     def test_cron_without_arguments_uses_now(self):
         with freeze_time("2026-11-10 10:00:00"):

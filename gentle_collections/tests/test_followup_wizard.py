@@ -90,6 +90,29 @@ class TestFollowupWizard(GentleFollowupCommon):
         self.assertEqual(len(self._gentle_history(self.move)), 1)
 
     @freeze_time("2026-11-10 10:00:00")
+    def test_overlapping_previews(self):
+        """Issue 11, item 4: two previews of one customer, an invoice posted in
+        between. The older one no longer matches: sending it sends nothing and
+        says why; the newer one sends every invoice, each with its reminder."""
+        older = self._wizard(self.customer)
+        new_move = self._gentle_invoice(
+            self.customer, date(2026, 10, 2), date(2026, 11, 6)
+        )
+        newer = self._wizard(self.customer)
+        self.assertEqual(len(older.line_ids.move_line_ids), 1)
+        self.assertEqual(len(newer.line_ids.move_line_ids), 2)
+        with self.assertRaisesRegex(UserError, "changed since this preview"):
+            older.action_send()
+        self.assertFalse(self._gentle_history(self.move | new_move))
+        newer.action_send()
+        history = self._gentle_history(self.move | new_move)
+        self.assertEqual(history.move_id, self.move | new_move)
+        email = history.action_ids.filtered(lambda a: a.channel == "email")
+        self.assertEqual(len(email), 1)
+        self.assertEqual(history.action_ids.move_ids, self.move | new_move)
+        self.assertTrue(email.mail_message_id)
+
+    @freeze_time("2026-11-10 10:00:00")
     def test_contact_person_selected(self):
         """Selecting a contact of the company follows up the company."""
         contact = self.env["res.partner"].create(

@@ -3,7 +3,7 @@ from datetime import date
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from .followup_common import RUN_NOW, GentleFollowupCommon
+from .followup_common import RUN_DATE, RUN_NOW, GentleFollowupCommon
 
 
 @tagged("post_install", "-at_install")
@@ -152,6 +152,43 @@ class TestGentleLateFee(GentleFollowupCommon):
         self.assertEqual(fees.period, date(2026, 11, 1))
         self.assertEqual(fees.fee_move_id.amount_total, 15.0)
         self.assertIn(invoice.name, fees.fee_move_id.invoice_line_ids.name)
+
+    def test_no_fee_without_a_reminder(self):
+        """Issue 11, item 5: a reminder that charges a fee, dropped after its
+        steps were claimed because another run sent its thank-you first,
+        charges no fee: fees follow only the messages finally kept."""
+        self.policy.level_ids.filtered(lambda lv: lv.day_offset > 0).charge_fee = True
+        self.company.write(
+            {
+                "gentle_go_live_date": date(2026, 1, 1),
+                "gentle_thanks_mode": "always",
+                "gentle_thanks_period_days": 30,
+            }
+        )
+        overdue = self._gentle_invoice(
+            self.customer, date(2026, 10, 1), due=date(2026, 10, 27), amount=200.0
+        )
+        paid = self._gentle_invoice(
+            self.customer, date(2026, 10, 1), due=date(2026, 11, 30), amount=50.0
+        )
+        self._gentle_pay(paid, date(2026, 11, 9))
+        engine = self.engine
+        [reminder] = engine._gentle_prepare(self.company, RUN_DATE, self.customer.ids)
+        self.assertEqual(reminder["thanks"], paid)
+        self.assertTrue(any(line.move_id == overdue for line, _lv in reminder["steps"]))
+        # Another run got to the thank-you first (with no reminder of its own).
+        [thanks_only] = engine._gentle_prepare(
+            self.company, RUN_DATE, self.customer.ids
+        )
+        thanks_only["steps"] = []
+        self.assertTrue(engine._gentle_execute([thanks_only]))
+        self.assertFalse(engine._gentle_execute([reminder]))
+        self.assertFalse(self._fees(overdue))
+        self.assertFalse(self._gentle_history(overdue))
+        # The next run reminds, and charges, once.
+        self._gentle_run(now=RUN_NOW)
+        self.assertEqual(len(self._fees(overdue)), 1)
+        self.assertTrue(self._gentle_history(overdue).action_ids)
 
     def test_clause_on_pdf_and_reminder(self):
         clause = "Payments received more than 5 days after the due date bear a late fee"

@@ -468,6 +468,29 @@ class TestGentlePaymentPlan(GentlePlanCommon):
         self.assertFalse(engine._gentle_execute(second))
         self.assertEqual(self.reminders().plan_line_ids, plan.line_ids[:1])
 
+    def test_instalment_claimed_elsewhere_drops_the_whole_message(self):
+        """Issue 11, item 4: a message with an instalment and an invoice reminder,
+        whose instalment another run reminded of first, is dropped whole: the
+        invoice's step is not marked done and the next run reminds of it."""
+        self.make_plan(self.invoice)
+        engine = self.env["gentle.followup.engine"]
+        day = date(2026, 3, 7)
+        [both] = engine._gentle_prepare(self.company, day, [self.customer.id])
+        [instalment_only] = engine._gentle_prepare(
+            self.company, day, [self.customer.id]
+        )
+        self.assertTrue(both["instalments"])
+        self.assertTrue(both["steps"])
+        instalment_only["steps"] = []
+        self.assertTrue(engine._gentle_execute([instalment_only]))
+        self.assertFalse(engine._gentle_execute([both]))
+        History = self.env["gentle.followup.history"]
+        self.assertFalse(History.search([("move_id", "=", self.invoice_2.id)]))
+        result = self.run_followup(day)
+        email = result["actions"].filtered(lambda a: a.channel == "email")
+        self.assertEqual(email.move_ids, self.invoice_2)
+        self.assertFalse(email.plan_line_ids)
+
     def test_selecting_due_instalments_does_not_grow_with_plans(self):
         """Selecting due customers costs the same queries, however many plans."""
         self.make_plan()

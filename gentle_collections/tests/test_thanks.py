@@ -200,6 +200,30 @@ class TestGentleThanks(AccountTestInvoicingCommon):
         self.assertIn("thank you for settling", body)
         self.assertLess(body.index(paid.name), body.index(overdue.name))
 
+    def test_thanks_claimed_elsewhere_drop_the_whole_message(self):
+        """Issue 11, item 4: a message with a thank-you and a reminder, whose
+        thank-you another run sent first, is dropped whole: the reminder's
+        steps are not marked done, and the next run sends the reminder."""
+        paid = self.make_invoice(date(2026, 3, 31))
+        overdue = self.make_invoice(date(2026, 2, 20), amount=300.0)
+        self.pay(paid, date(2026, 3, 5))
+        engine = self.env["gentle.followup.engine"]
+        day = date(2026, 3, 5)
+        [both] = engine._gentle_prepare(self.company, day, self.customer.ids)
+        [thanks_only] = engine._gentle_prepare(self.company, day, self.customer.ids)
+        self.assertEqual(both["thanks"], paid)
+        self.assertTrue(both["steps"])
+        thanks_only["steps"] = []
+        self.assertTrue(engine._gentle_execute([thanks_only]))
+        self.assertFalse(engine._gentle_execute([both]))
+        History = self.env["gentle.followup.history"]
+        self.assertFalse(History.search([("move_id", "=", overdue.id)]))
+        result = self.run_followup(day)
+        email = result["actions"].filtered(lambda a: a.channel == "email")
+        self.assertEqual(email.move_ids, overdue)
+        self.assertFalse(email.thanked_move_ids)
+        self.assertEqual(len(self.thanks()), 1)
+
     def test_sent_in_the_contact_window(self):
         invoice = self.make_invoice(date(2026, 3, 31))
         self.pay(invoice, date(2026, 3, 6))

@@ -34,7 +34,8 @@ class GentleFollowupSend(models.TransientModel):
         communications = engine.with_company(company)._gentle_prepare(
             company, self.date, partners.ids
         )
-        self.line_ids = [
+        # Preview lines are written by the engine only (see the line's write).
+        self.sudo().line_ids = [
             (
                 0,
                 0,
@@ -61,6 +62,10 @@ class GentleFollowupSend(models.TransientModel):
             )
 
     def action_send(self):
+        """Send what the preview showed, prepared again under the customers'
+        locks: the preview is only what the user agreed to, never what is sent.
+        When the follow-up due now differs from the preview (an invoice posted,
+        paid or reminded since), nothing is sent and the user is told."""
         self.ensure_one()
         if not self.line_ids:
             raise UserError(
@@ -68,23 +73,41 @@ class GentleFollowupSend(models.TransientModel):
                     "Nothing to send: no selected customer has a reminder due today."
                 )
             )
-        engine = self.env["gentle.followup.engine"].with_company(self.env.company)
-        locked = set(engine._gentle_lock_partners(self.line_ids.partner_id.ids))
-        communications = []
-        for preview in self.line_ids.filtered(lambda p: p.partner_id.id in locked):
-            communications.append(
-                {
-                    "partner": preview.partner_id,
-                    "company": self.env.company,
-                    "date": self.date,
-                    "level": preview.level_id,
-                    "policy": preview.level_id.policy_id,
-                    "tone": preview.tone,
-                    "approval": preview.approval,
-                    "subject": preview.subject,
-                    "body": preview.body_html,
-                    **engine._gentle_load(json.loads(preview.steps)),
-                }
+        if self.date != fields.Date.context_today(self):
+            raise UserError(
+                self.env._(
+                    "This preview was prepared for %(date)s: close this window and "
+                    "open Follow up now again to see what is due today.",
+                    date=self.date,
+                )
+            )
+        company = self.env.company
+        engine = self.env["gentle.followup.engine"].with_company(company)
+        previews = {preview.partner_id.id: preview for preview in self.line_ids}
+        locked = engine._gentle_lock_partners(list(previews))
+        communications = engine._gentle_prepare(company, self.date, locked)
+        if not communications:
+            raise UserError(
+                self.env._(
+                    "These reminders were sent in the meantime by another run: "
+                    "nothing was sent twice. Close this window and refresh."
+                )
+            )
+        fresh = {c["partner"].id: c for c in communications}
+        changed = self.env["res.partner"].browse(
+            partner_id
+            for partner_id, preview in previews.items()
+            if partner_id not in fresh or not preview._gentle_matches(fresh[partner_id])
+        )
+        if changed:
+            raise UserError(
+                self.env._(
+                    "What is due for %(names)s changed since this preview (an "
+                    "invoice was posted, paid, put on hold or reminded by another "
+                    "run): nothing was sent. Close this window and open Follow up "
+                    "now again to see what would be sent.",
+                    names=", ".join(changed.mapped("display_name")),
+                )
             )
         actions = engine._gentle_execute(communications)
         if not actions:
@@ -124,6 +147,45 @@ class GentleFollowupSendLine(models.TransientModel):
     channels = fields.Char(readonly=True)
     approval = fields.Boolean(string="Needs Approval", readonly=True)
     subject = fields.Char(readonly=True)
-    body_html = fields.Html(string="Message", sanitize=False, readonly=True)
-    move_line_ids = fields.Many2many("account.move.line", string="Instalments")
+    # Sanitized like the chatter's message bodies, as the sent message will be.
+    body_html = fields.Html(string="Message", sanitize_style=True, readonly=True)
+    move_line_ids = fields.Many2many(
+        "account.move.line", string="Instalments", readonly=True
+    )
     steps = fields.Text(readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._gentle_check_engine()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._gentle_check_engine()
+        return super().write(vals)
+
+    def _gentle_check_engine(self):
+        """Previews are prepared by the follow-up engine, never written by users."""
+        if not self.env.su:
+            raise UserError(
+                self.env._(
+                    "The preview of Follow up now shows what the follow-up "
+                    "prepared and cannot be edited: close it and open Follow up "
+                    "now again."
+                )
+            )
+
+    def _gentle_matches(self, communication):
+        """Whether ``communication``, prepared again, is what this line previewed."""
+        self.ensure_one()
+        engine = self.env["gentle.followup.engine"]
+        try:
+            previewed = json.loads(self.steps or "null")
+        except ValueError:
+            return False
+        # Through JSON as the preview was, so that tuples compare with lists.
+        dumped = json.loads(json.dumps(engine._gentle_dump(communication)))
+        return (
+            previewed == dumped
+            and (self.subject or False) == (communication["subject"] or False)
+            and (self.body_html or "") == (communication["body"] or "")
+        )

@@ -74,7 +74,7 @@ registry.category("web_tour.tours").add("gentle_collections_followup_tour", {
         },
         {
             content: "The preview shows the message about the invoice",
-            trigger: ".modal .o_gentle_preview:contains(Tour Lantern Supplies) .o_gentle_preview_body:contains(Dear Tour Lantern Supplies)",
+            trigger: ".modal .o_gentle_preview:contains(Tour Lantern Supplies) .o_gentle_preview_body :iframe body:contains(Dear Tour Lantern Supplies)",
         },
         {
             content: "Send it",
