@@ -22,6 +22,7 @@ class AccountMove(models.Model):
         tracking=True,
         domain="[('company_id', '=', company_id)]",
         help="Follow this invoice with another policy than its customer's.",
+        groups="base.group_user",
     )
     gentle_hold_until = fields.Date(
         string="Follow-up on Hold Until",
@@ -29,21 +30,32 @@ class AccountMove(models.Model):
         tracking=True,
         help="No reminder is sent for this invoice up to and including this date; "
         "follow-up then resumes at the next level, without jumping ahead.",
+        groups="base.group_user",
     )
     gentle_hold_note = fields.Char(
-        string="Hold Reason", copy=False, help="Why the follow-up is on hold."
+        string="Hold Reason",
+        copy=False,
+        help="Why the follow-up is on hold.",
+        groups="base.group_user",
     )
     gentle_history_ids = fields.One2many(
-        "gentle.followup.history", "move_id", string="Follow-up History"
+        "gentle.followup.history",
+        "move_id",
+        string="Follow-up History",
+        groups="base.group_user",
     )
     gentle_last_level_id = fields.Many2one(
         "gentle.followup.level",
         string="Last Follow-up Level",
         compute="_compute_gentle_summary",
         store=True,
+        groups="base.group_user",
     )
     gentle_last_followup_date = fields.Date(
-        string="Last Follow-up", compute="_compute_gentle_summary", store=True
+        string="Last Follow-up",
+        compute="_compute_gentle_summary",
+        store=True,
+        groups="base.group_user",
     )
     gentle_next_followup_date = fields.Date(
         string="Next Follow-up",
@@ -51,20 +63,25 @@ class AccountMove(models.Model):
         store=True,
         index=True,
         help="The earliest next follow-up date of the invoice's instalments.",
+        groups="base.group_user",
     )
     gentle_on_hold = fields.Boolean(
         string="Follow-up on Hold",
         compute="_compute_gentle_hold",
         search="_search_gentle_on_hold",
+        groups="base.group_user",
     )
     gentle_hold_reason = fields.Char(
-        string="Follow-up Hold", compute="_compute_gentle_hold"
+        string="Follow-up Hold",
+        compute="_compute_gentle_hold",
+        groups="base.group_user",
     )
     gentle_partner_grade = fields.Selection(
         GRADES,
         string="Customer Grade",
         compute="_compute_gentle_partner_grade",
         help="The customer's relationship grade in the invoice's company.",
+        groups="base.group_user",
     )
     gentle_case_ids = fields.Many2many(
         "gentle.collection.case",
@@ -74,36 +91,43 @@ class AccountMove(models.Model):
         string="Cases",
         copy=False,
         help="Customer questions and disputes about this invoice.",
+        groups="base.group_user",
     )
     gentle_case_count = fields.Integer(
-        string="Case Count", compute="_compute_gentle_case_count"
+        string="Case Count",
+        compute="_compute_gentle_case_count",
+        groups="base.group_user",
     )
     gentle_is_fee = fields.Boolean(
         string="Late Fee Invoice",
         copy=False,
         readonly=True,
         help="This invoice charges a late fee; it is never charged a fee itself.",
+        groups="base.group_user",
     )
     gentle_late_fee_ids = fields.One2many(
-        "gentle.late.fee", "invoice_id", string="Late Fees"
+        "gentle.late.fee", "invoice_id", string="Late Fees", groups="base.group_user"
     )
     gentle_discount_nudged_on = fields.Date(
         string="Discount Nudge Sent",
         copy=False,
         readonly=True,
         help="When the customer was reminded of the early-payment discount.",
+        groups="base.group_user",
     )
     gentle_fee_clause = fields.Char(
         string="Late Fee Clause",
         compute="_compute_gentle_fee_clause",
         help="The late-fee clause of the customer's follow-up policy, as printed "
         "on the invoice.",
+        groups="base.group_user",
     )
     gentle_discount_guard_note = fields.Char(
         string="Discount Guard",
         compute="_compute_gentle_discount_guard_note",
         help="Why the early-payment discount takes too much of the invoice's "
         "margin to be posted as it is.",
+        groups="base.group_user",
     )
 
     @api.depends(

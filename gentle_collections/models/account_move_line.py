@@ -16,7 +16,10 @@ class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
     gentle_history_ids = fields.One2many(
-        "gentle.followup.history", "move_line_id", string="Follow-up History"
+        "gentle.followup.history",
+        "move_line_id",
+        string="Follow-up History",
+        groups="base.group_user",
     )
     gentle_policy_id = fields.Many2one(
         "gentle.followup.policy",
@@ -25,21 +28,27 @@ class AccountMoveLine(models.Model):
         store=True,
         help="Invoice override, else customer override, else the policy matching "
         "the customer's grade, else the company default.",
+        groups="base.group_user",
     )
     gentle_last_level_id = fields.Many2one(
         "gentle.followup.level",
         string="Last Follow-up Level",
         compute="_compute_gentle_followup",
         store=True,
+        groups="base.group_user",
     )
     gentle_last_date = fields.Date(
-        string="Last Follow-up", compute="_compute_gentle_followup", store=True
+        string="Last Follow-up",
+        compute="_compute_gentle_followup",
+        store=True,
+        groups="base.group_user",
     )
     gentle_next_level_id = fields.Many2one(
         "gentle.followup.level",
         string="Next Follow-up Level",
         compute="_compute_gentle_followup",
         store=True,
+        groups="base.group_user",
     )
     gentle_next_date = fields.Date(
         string="Next Follow-up",
@@ -48,6 +57,7 @@ class AccountMoveLine(models.Model):
         index=True,
         help="When this instalment reaches its next follow-up level. A line first "
         "seen late catches up to the level for its age at the next run.",
+        groups="base.group_user",
     )
 
     def _gentle_is_open(self):

@@ -70,8 +70,10 @@ class GentleCollectionCase(models.Model):
     category_id = fields.Many2one(
         "gentle.case.category", required=True, tracking=True, ondelete="restrict"
     )
-    is_dispute = fields.Boolean(related="category_id.is_dispute")
-    category_code = fields.Char(related="category_id.code")
+    is_dispute = fields.Boolean(
+        related="category_id.is_dispute", groups="base.group_user"
+    )
+    category_code = fields.Char(related="category_id.code", groups="base.group_user")
     tier_id = fields.Many2one(
         "gentle.support.tier",
         compute="_compute_tier_id",
@@ -81,6 +83,7 @@ class GentleCollectionCase(models.Model):
         tracking=True,
         index=True,
         ondelete="restrict",
+        groups="base.group_user",
     )
     user_id = fields.Many2one(
         "res.users",
@@ -92,6 +95,7 @@ class GentleCollectionCase(models.Model):
         tracking=True,
         index=True,
         domain=[("share", "=", False)],
+        groups="base.group_user",
     )
     state = fields.Selection(
         [
@@ -106,6 +110,7 @@ class GentleCollectionCase(models.Model):
         tracking=True,
         index=True,
     )
+    # Not internal: the case order, derived from the state the customer sees.
     state_rank = fields.Integer(compute="_compute_state_rank", store=True)
     source = fields.Selection(
         [("backend", "Collections team"), ("portal", "Portal"), ("email", "Email")],
@@ -126,14 +131,20 @@ class GentleCollectionCase(models.Model):
         copy=False,
         help="Working hours left on the SLA when the case started waiting on the "
         "customer.",
+        groups="base.group_user",
     )
     is_breached = fields.Boolean(
         string="SLA Breached",
         compute="_compute_is_breached",
         search="_search_is_breached",
+        groups="base.group_user",
     )
-    escalation_count = fields.Integer(copy=False, readonly=True)
-    managers_alerted = fields.Boolean(copy=False, readonly=True)
+    escalation_count = fields.Integer(
+        copy=False, readonly=True, groups="base.group_user"
+    )
+    managers_alerted = fields.Boolean(
+        copy=False, readonly=True, groups="base.group_user"
+    )
     outcome = fields.Selection(OUTCOMES, tracking=True, copy=False)
     resolution_note = fields.Text(copy=False)
     resolved_on = fields.Datetime(copy=False, readonly=True)

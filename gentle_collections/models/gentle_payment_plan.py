@@ -677,6 +677,7 @@ class AccountMove(models.Model):
         string="Payment Plans",
         copy=False,
         readonly=True,
+        groups="base.group_user",
     )
 
     @api.depends("gentle_plan_ids.state")
@@ -741,7 +742,9 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     gentle_plan_count = fields.Integer(
-        string="Payment Plans", compute="_compute_gentle_plan_count"
+        string="Payment Plans",
+        compute="_compute_gentle_plan_count",
+        groups="base.group_user",
     )
 
     def _compute_gentle_plan_count(self):

@@ -733,6 +733,7 @@ class AccountMove(models.Model):
         string="Promises to Pay",
         copy=False,
         readonly=True,
+        groups="base.group_user",
     )
 
     @api.depends("gentle_promise_ids.state", "gentle_promise_ids.date_deadline")
@@ -802,7 +803,9 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     gentle_promise_count = fields.Integer(
-        string="Promises to Pay", compute="_compute_gentle_promise_count"
+        string="Promises to Pay",
+        compute="_compute_gentle_promise_count",
+        groups="base.group_user",
     )
 
     def _compute_gentle_promise_count(self):

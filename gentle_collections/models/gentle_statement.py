@@ -24,6 +24,7 @@ class ResPartner(models.Model):
         help="The customer's statement on the portal: open invoices, ageing and "
         "pay-now links. Works without a login for whoever has the link; it is "
         "included in reminders.",
+        groups="base.group_user",
     )
 
     def _compute_gentle_statement_url(self):

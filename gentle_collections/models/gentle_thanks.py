@@ -86,6 +86,7 @@ class AccountMove(models.Model):
         copy=False,
         index="btree_not_null",
         help="When the customer was thanked for paying this invoice.",
+        groups="base.group_user",
     )
 
 

@@ -39,12 +39,14 @@ class ResPartner(models.Model):
         tracking=True,
         help="Follow this customer with another policy than the one matching their "
         "grade or the company default.",
+        groups="base.group_user",
     )
     gentle_paused = fields.Boolean(
         string="Follow-up Paused",
         company_dependent=True,
         tracking=True,
         help="No automatic reminder is sent to this customer while paused.",
+        groups="base.group_user",
     )
     gentle_style = fields.Selection(
         STYLES,
@@ -58,6 +60,7 @@ class ResPartner(models.Model):
         "policy's wording for this style. Direct states the request plainly; "
         "subtle softens it and puts the relationship first. Defaulted from the "
         "country, change it to suit the customer.",
+        groups="base.group_user",
     )
     gentle_followup_failed_at = fields.Datetime(
         string="Last Follow-up Failure",
@@ -65,30 +68,42 @@ class ResPartner(models.Model):
         copy=False,
         help="Technical: a follow-up batch failed for this customer at this time; "
         "the customer is retried at the next hourly run.",
+        groups="base.group_user",
     )
     gentle_action_ids = fields.One2many(
-        "gentle.followup.action", "partner_id", string="Follow-up Actions"
+        "gentle.followup.action",
+        "partner_id",
+        string="Follow-up Actions",
+        groups="base.group_user",
     )
-    gentle_action_count = fields.Integer(compute="_compute_gentle_counts")
+    gentle_action_count = fields.Integer(
+        compute="_compute_gentle_counts", groups="base.group_user"
+    )
     gentle_failed_count = fields.Integer(
-        string="Failed Sends", compute="_compute_gentle_counts"
+        string="Failed Sends",
+        compute="_compute_gentle_counts",
+        groups="base.group_user",
     )
     gentle_amount_due = fields.Monetary(
         string="Receivable Due",
         compute="_compute_gentle_amounts",
         currency_field="gentle_currency_id",
         help="Open receivables of this customer in the current company.",
+        groups="base.group_user",
     )
     gentle_amount_overdue = fields.Monetary(
         string="Overdue",
         compute="_compute_gentle_amounts",
         currency_field="gentle_currency_id",
+        groups="base.group_user",
     )
     gentle_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_gentle_amounts"
+        "res.currency", compute="_compute_gentle_amounts", groups="base.group_user"
     )
     gentle_next_followup_date = fields.Date(
-        string="Next Follow-up", compute="_compute_gentle_amounts"
+        string="Next Follow-up",
+        compute="_compute_gentle_amounts",
+        groups="base.group_user",
     )
     gentle_needs_action = fields.Boolean(
         string="Follow-up Due",
@@ -97,6 +112,7 @@ class ResPartner(models.Model):
         help="An open invoice of this customer, not on hold, has reached its next "
         "follow-up date, or an instalment of an agreed payment plan is to be "
         "reminded.",
+        groups="base.group_user",
     )
 
     # -- relationship score (written set-based by gentle.score.engine) ---------
@@ -114,6 +130,7 @@ class ResPartner(models.Model):
         "paid invoices in 12 months than the setting (3 by default) get a neutral "
         "50 and grade New. Computed per company, nightly, on demand and after each "
         "payment.",
+        groups="base.group_user",
     )
     gentle_grade = fields.Selection(
         GRADES,
@@ -123,6 +140,7 @@ class ResPartner(models.Model):
         help="A excellent (score 85 and up), B good (70 and up), C watch (50 and "
         "up), D at risk (below); thresholds in Accounting settings. New: too little "
         "payment history to judge, never punished.",
+        groups="base.group_user",
     )
     gentle_is_new = fields.Boolean(
         string="New Customer (Score)",
@@ -130,12 +148,14 @@ class ResPartner(models.Model):
         readonly=True,
         help="Fewer paid invoices in the last 12 months than the setting: the score "
         "is a neutral 50.",
+        groups="base.group_user",
     )
     gentle_paid_invoice_count = fields.Integer(
         string="Invoices Paid (12 months)",
         company_dependent=True,
         readonly=True,
         help="Invoices fully paid with a payment dated in the last 12 months.",
+        groups="base.group_user",
     )
     gentle_avg_days_late = fields.Float(
         string="Average Days Late",
@@ -147,6 +167,7 @@ class ResPartner(models.Model):
         "reconciliation (or of the payment, for payments without journal entry); "
         "credit notes and reversals are not payments. 1 point off per day, at most "
         "40.",
+        groups="base.group_user",
     )
     gentle_on_time_ratio = fields.Float(
         string="Paid on Time",
@@ -155,6 +176,7 @@ class ResPartner(models.Model):
         help="Share of the amount paid in the last 12 months that was paid on or "
         "before its due date (0 to 1). The score loses 25 points times the share "
         "paid late.",
+        groups="base.group_user",
     )
     gentle_overdue_days = fields.Float(
         string="Overdue Days (Weighted)",
@@ -163,12 +185,14 @@ class ResPartner(models.Model):
         help="Days past due of each open amount on the score date (0 when not due "
         "yet), averaged weighted by the open amounts. 0.5 point off per day, at "
         "most 20.",
+        groups="base.group_user",
     )
     gentle_overdue_exposure = fields.Float(
         string="Overdue Exposure",
         company_dependent=True,
         readonly=True,
         help="Open amount past its due date on the score date, in company currency.",
+        groups="base.group_user",
     )
     gentle_dispute_count = fields.Integer(
         string="Disputes (12 months)",
@@ -176,12 +200,14 @@ class ResPartner(models.Model):
         readonly=True,
         help="Disputes of the last 12 months, except those settled as the seller's "
         "error. 5 points off each, at most 15.",
+        groups="base.group_user",
     )
     gentle_promises_kept = fields.Integer(
         string="Promises Kept",
         company_dependent=True,
         readonly=True,
         help="Promises to pay kept in the last 12 months. 2 points each, at most 6.",
+        groups="base.group_user",
     )
     gentle_promises_broken = fields.Integer(
         string="Promises Broken",
@@ -189,6 +215,7 @@ class ResPartner(models.Model):
         readonly=True,
         help="Promises to pay broken in the last 12 months. 8 points off each, at "
         "most 16.",
+        groups="base.group_user",
     )
     gentle_plans_broken = fields.Integer(
         string="Plans Broken",
@@ -196,12 +223,14 @@ class ResPartner(models.Model):
         readonly=True,
         help="Payment plans broken in the last 12 months. 10 points off each, at "
         "most 20.",
+        groups="base.group_user",
     )
     gentle_tenure_days = fields.Integer(
         string="Customer for (days)",
         company_dependent=True,
         readonly=True,
         help="Days since the first invoice. 2 points per year, at most 6.",
+        groups="base.group_user",
     )
     gentle_volume = fields.Float(
         string="Invoiced (12 months)",
@@ -209,18 +238,30 @@ class ResPartner(models.Model):
         readonly=True,
         help="Amount invoiced in the last 12 months in company currency, before "
         "credit notes, reversed invoices excluded. Shown for context, not scored.",
+        groups="base.group_user",
     )
     gentle_score_date = fields.Date(
-        string="Score Computed On", company_dependent=True, readonly=True
+        string="Score Computed On",
+        company_dependent=True,
+        readonly=True,
+        groups="base.group_user",
     )
     gentle_score_explanation = fields.Text(
-        string="Why this score", compute="_compute_gentle_score_explanation"
+        string="Why this score",
+        compute="_compute_gentle_score_explanation",
+        groups="base.group_user",
     )
     gentle_snapshot_ids = fields.One2many(
-        "gentle.score.snapshot", "partner_id", string="Score History"
+        "gentle.score.snapshot",
+        "partner_id",
+        string="Score History",
+        groups="base.group_user",
     )
     gentle_score_trend = fields.Html(
-        string="Score Trend", compute="_compute_gentle_score_trend", sanitize=False
+        string="Score Trend",
+        compute="_compute_gentle_score_trend",
+        sanitize=False,
+        groups="base.group_user",
     )
 
     @api.depends_context("company")
@@ -492,7 +533,9 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
 
     gentle_case_count = fields.Integer(
-        string="Case Count", compute="_compute_gentle_case_count"
+        string="Case Count",
+        compute="_compute_gentle_case_count",
+        groups="base.group_user",
     )
 
     def _gentle_count_per_customer(self, model):
@@ -552,12 +595,14 @@ class ResPartnerHardship(models.Model):
         help="Hardship mode lasts until this date included: reminders stay at a "
         "neutral tone at most, late fees are suspended and each reminder offers a "
         "payment plan.",
+        groups="base.group_user",
     )
     gentle_hardship = fields.Boolean(
         string="Hardship Mode",
         compute="_compute_gentle_hardship",
         search="_search_gentle_hardship",
         help="The customer is in hardship mode today.",
+        groups="base.group_user",
     )
 
     @api.depends("gentle_hardship_until", "commercial_partner_id")

@@ -19,6 +19,7 @@ from . import (
     test_mail_gateway,
     test_payment_plan,
     test_payment_promise,
+    test_portal_privacy,
     test_promise_reply,
     test_score,
     test_security,
