@@ -18,6 +18,7 @@ from . import (
     test_mail_gateway,
     test_payment_plan,
     test_payment_promise,
+    test_portal_hardening,
     test_promise_reply,
     test_score,
     test_security,
