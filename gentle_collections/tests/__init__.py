@@ -24,6 +24,7 @@ from . import (
     test_security,
     test_settings,
     test_statement,
+    test_statement_links,
     test_style,
     test_support_case,
     test_support_portal,
