@@ -2,9 +2,13 @@
 available, as a PDF and as a portal page reached by a signed link (no login),
 each invoice with its own pay-now link."""
 
+import re
+from datetime import timedelta
+
 from markupsafe import Markup
 
 from odoo import fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import consteq, format_amount, format_date
 from odoo.tools.misc import hmac
 
@@ -13,6 +17,14 @@ from .account_move_line import CHASED_MOVE_TYPES
 from .gentle_analytics import BUCKETS
 
 STATEMENT_SCOPE = "gentle_collections-statement"
+# A statement link is signed with its expiry date; no link lives longer.
+STATEMENT_LINK_MAX_DAYS = 3650
+# Sent with the statement page and with its refusal.
+STATEMENT_HEADERS = {
+    "Cache-Control": "private, no-store",
+    "Referrer-Policy": "no-referrer",
+}
+DATE_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class ResPartner(models.Model):
@@ -22,46 +34,124 @@ class ResPartner(models.Model):
         string="Statement Link",
         compute="_compute_gentle_statement_url",
         help="The customer's statement on the portal: open invoices, ageing and "
-        "pay-now links. Works without a login for whoever has the link; it is "
-        "included in reminders.",
+        "pay-now links. Works without a login for whoever has the link, until it "
+        "expires (Accounting settings) or is revoked; it is included in "
+        "reminders.",
         groups="base.group_user",
+    )
+    gentle_statement_link_version = fields.Integer(
+        string="Statement Link Version",
+        default=0,
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
+        help="Signed into every statement link of this customer: revoking the "
+        "links raises it, so that the links sent before stop working.",
     )
 
     def _compute_gentle_statement_url(self):
         for partner in self:
             customer = partner.commercial_partner_id
-            partner.gentle_statement_url = customer.id and (
-                f"{customer.get_base_url()}/my/statement/{customer.id}"
-                f"?token={customer._gentle_statement_token()}"
+            partner.gentle_statement_url = (
+                customer.id and customer._gentle_statement_url()
             )
 
-    def _gentle_statement_token(self):
-        """A token signed with the database secret: the statement link needs no
-        login and cannot be guessed for another customer."""
-        self.ensure_one()
-        return hmac(self.env(su=True), STATEMENT_SCOPE, self.id)
+    def _gentle_statement_expiry(self, today=None):
+        """The last day a statement link made today opens the statement."""
+        days = self.env.company.gentle_statement_link_days
+        days = min(max(days, 1), STATEMENT_LINK_MAX_DAYS)
+        return (today or fields.Date.today()) + timedelta(days=days)
 
-    def _gentle_check_statement_token(self, token):
+    def _gentle_statement_url(self, expiry=None):
+        """The signed link to this customer's statement, valid through
+        ``expiry`` (by default: today plus the company's link validity)."""
         self.ensure_one()
-        return bool(token) and consteq(str(token), self._gentle_statement_token())
+        expiry = expiry or self._gentle_statement_expiry()
+        token = self._gentle_statement_token(expiry)
+        return (
+            f"{self.get_base_url()}/my/statement/{self.id}"
+            f"?token={token}&exp={fields.Date.to_string(expiry)}"
+        )
 
-    def _gentle_statement_lines(self, today=None):
-        """The statement of this customer in the current company: one dict per
-        open receivable line, in due-date order, and the totals by age.
-
-        :returns: ``(lines, ages, total, currency)``
-        """
+    def _gentle_statement_link(self):
+        """The statement link to send to the customer: its invoices are given a
+        portal access token first, so that their pay-now links open without a
+        login (the statement page itself writes nothing)."""
         self.ensure_one()
-        today = today or fields.Date.context_today(self)
         customer = self.commercial_partner_id
-        company = self.env.company
-        receivables = (
+        self.env["gentle.followup.engine"]._gentle_ensure_access_tokens(
+            customer._gentle_statement_receivables().move_id
+        )
+        return customer._gentle_statement_url()
+
+    def _gentle_statement_token(self, expiry, version=None):
+        """A token signed with the database secret over the customer, its link
+        version and the expiry date: the statement link needs no login, cannot
+        be guessed for another customer nor extended, and stops working once
+        revoked."""
+        self.ensure_one()
+        if version is None:
+            version = self.sudo().gentle_statement_link_version
+        return hmac(
+            self.env(su=True),
+            STATEMENT_SCOPE,
+            (self.id, version, fields.Date.to_string(expiry)),
+        )
+
+    def _gentle_check_statement_token(self, token, expiry, today=None):
+        """Whether ``token`` and ``expiry`` (as in the link) open this
+        customer's statement ``today``: signed for its current link version,
+        and not past the expiry date."""
+        self.ensure_one()
+        if (
+            not token
+            or not isinstance(expiry, str)
+            or not DATE_FORMAT.fullmatch(expiry)
+        ):
+            return False
+        try:
+            expiry_date = fields.Date.to_date(expiry)
+        except ValueError:
+            return False
+        today = today or fields.Date.today()
+        if not today <= expiry_date <= today + timedelta(days=STATEMENT_LINK_MAX_DAYS):
+            return False
+        return consteq(str(token), self._gentle_statement_token(expiry_date))
+
+    def action_gentle_revoke_statement_links(self):
+        """Every statement link sent to these customers stops working; links
+        made from now on work."""
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(
+                self.env._("Only invoicing users may revoke statement links.")
+            )
+        for customer in self.commercial_partner_id.sudo():
+            customer.gentle_statement_link_version += 1
+            customer.message_post(
+                body=self.env._(
+                    "Statement links revoked: the links sent before no longer "
+                    "open the statement."
+                ),
+                author_id=self.env.user.partner_id.id,
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def _gentle_statement_receivables(self):
+        """The open receivable lines of this customer in the current company,
+        in due-date order."""
+        self.ensure_one()
+        return (
             self.env["account.move.line"]
             .sudo()
             .search(
                 [
-                    ("partner_id.commercial_partner_id", "=", customer.id),
-                    ("company_id", "=", company.id),
+                    (
+                        "partner_id.commercial_partner_id",
+                        "=",
+                        self.commercial_partner_id.id,
+                    ),
+                    ("company_id", "=", self.env.company.id),
                     ("display_type", "=", "payment_term"),
                     ("parent_state", "=", "posted"),
                     ("reconciled", "=", False),
@@ -71,9 +161,27 @@ class ResPartner(models.Model):
                 order="date_maturity, move_name, id",
             )
         )
-        self.env["gentle.followup.engine"]._gentle_ensure_access_tokens(
-            receivables.move_id
-        )
+
+    def _gentle_statement_pay_url(self, move):
+        """The invoice's portal page, with the access token the invoice already
+        has; none is created here."""
+        url = move.get_base_url() + move.access_url
+        if move.access_token:
+            url += f"?access_token={move.access_token}"
+        return url
+
+    def _gentle_statement_lines(self, today=None):
+        """The statement of this customer in the current company: one dict per
+        open receivable line, in due-date order, and the totals by age.
+
+        :returns: ``(lines, ages, total, currency)``
+        """
+        self.ensure_one()
+        today = today or fields.Date.context_today(self)
+        company = self.env.company
+        # Read only: the pay-now links carry the access token the invoices
+        # already have (given when the link was sent), else they ask to log in.
+        receivables = self._gentle_statement_receivables()
         env = self.env
         ages = {key: 0.0 for key, _label in BUCKETS}
         lines = []
@@ -114,7 +222,7 @@ class ResPartner(models.Model):
                     "amount": line.amount_residual,
                     "age": age,
                     "discount": discount,
-                    "pay_url": move.get_base_url() + move.get_portal_url(),
+                    "pay_url": self._gentle_statement_pay_url(move),
                 }
             )
         total = sum(ages.values())
@@ -149,6 +257,6 @@ class ResPartner(models.Model):
         if not self._gentle_followup_lines():
             return table
         return table + Markup("<p><a href='%s'>%s</a></p>") % (
-            self.gentle_statement_url,
+            self._gentle_statement_link(),
             self.env._("See your full statement and pay online"),
         )

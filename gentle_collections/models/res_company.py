@@ -120,6 +120,26 @@ class ResCompany(models.Model):
         "(default 365, at most 1,825).",
     )
 
+    gentle_statement_link_days = fields.Integer(
+        string="Statement Links Valid (days)",
+        default=90,
+        help="Days a statement link sent to a customer opens the statement "
+        "(default 90, from 1 to 3,650); it then asks the customer for a new one.",
+    )
+
+    @api.constrains("gentle_statement_link_days")
+    def _check_gentle_statement_link_days(self):
+        for company in self:
+            if not 1 <= company.gentle_statement_link_days <= 3650:
+                raise ValidationError(
+                    self.env._(
+                        "Statement links of %(company)s must stay valid between 1 "
+                        "and 3,650 days (it is now %(days)s).",
+                        company=company.name,
+                        days=company.gentle_statement_link_days,
+                    )
+                )
+
     @api.constrains(
         "gentle_late_fee_max_rate",
         "gentle_late_fee_max_amount",

@@ -63,6 +63,9 @@ class ResConfigSettings(models.TransientModel):
     gentle_promise_max_days = fields.Integer(
         related="company_id.gentle_promise_max_days", readonly=False
     )
+    gentle_statement_link_days = fields.Integer(
+        related="company_id.gentle_statement_link_days", readonly=False
+    )
 
     def action_gentle_preview_run(self):
         """Before going live: the messages the next run would send, to every

@@ -28,6 +28,16 @@ class TestGentleStatement(GentleFollowupCommon):
         cls._gentle_pay(cls.paid, date(2026, 11, 2))
 
     def test_lines_ages_and_total(self):
+        # Without an access token, the pay-now link asks to log in.
+        self.assertFalse(self.old.access_token)
+        values = self.customer._gentle_statement_values(self.today)
+        self.assertEqual(
+            values["lines"][0]["pay_url"],
+            f"{self.old.get_base_url()}/my/invoices/{self.old.id}",
+        )
+        self.assertFalse(self.old.access_token)
+        # Sending the link gives the invoices their access token.
+        self.customer._gentle_statement_link()
         values = self.customer._gentle_statement_values(self.today)
         moves = [line["move"] for line in values["lines"]]
         self.assertEqual(moves, [self.old, self.recent, self.future])
@@ -55,18 +65,21 @@ class TestGentleStatement(GentleFollowupCommon):
 
     def test_token_is_signed_per_customer(self):
         other = self._gentle_customer("Other Statement Co")
-        token = self.customer._gentle_statement_token()
-        self.assertTrue(self.customer._gentle_check_statement_token(token))
-        self.assertFalse(other._gentle_check_statement_token(token))
-        self.assertFalse(self.customer._gentle_check_statement_token(""))
-        self.assertIn(token, self.customer.gentle_statement_url)
+        expiry = self.customer._gentle_statement_expiry()
+        exp = str(expiry)
+        token = self.customer._gentle_statement_token(expiry)
+        self.assertTrue(self.customer._gentle_check_statement_token(token, exp))
+        self.assertFalse(other._gentle_check_statement_token(token, exp))
+        self.assertFalse(self.customer._gentle_check_statement_token("", exp))
+        self.assertFalse(self.customer._gentle_check_statement_token(token, None))
+        self.assertIn(f"?token={token}&exp={exp}", self.customer.gentle_statement_url)
 
     def test_reminders_link_the_statement(self):
         result = self._gentle_run()
         email = result["actions"].filtered(lambda a: a.channel == "email")
-        self.assertIn(
-            f"/my/statement/{self.customer.id}?token=", email.mail_message_id.body
-        )
+        body = email.mail_message_id.body
+        self.assertIn(f"/my/statement/{self.customer.id}?token=", body)
+        self.assertIn("&amp;exp=", body)
 
     def test_pdf_statement(self):
         report = self.env.ref("gentle_collections.gentle_statement_report")
@@ -105,7 +118,8 @@ class TestGentleStatementPortal(HttpCase):
             }
         )
         invoice.action_post()
-        url = f"/my/statement/{customer.id}?token={customer._gentle_statement_token()}"
+        link = customer._gentle_statement_link()
+        url = link[len(customer.get_base_url()) :]
         response = self.url_open(url)
         self.assertEqual(response.status_code, 200)
         self.assertIn(invoice.name, response.text)
@@ -120,6 +134,6 @@ class TestGentleStatementPortal(HttpCase):
         self.assertIn(invoice.name, pay.text)
         # A wrong or missing token shows nothing.
         wrong = self.url_open(f"/my/statement/{customer.id}?token=forged")
-        self.assertEqual(wrong.status_code, 404)
+        self.assertEqual(wrong.status_code, 403)
         self.assertNotIn(invoice.name, wrong.text)
-        self.assertEqual(self.url_open(f"/my/statement/{customer.id}").status_code, 404)
+        self.assertEqual(self.url_open(f"/my/statement/{customer.id}").status_code, 403)
