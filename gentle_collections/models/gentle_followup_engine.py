@@ -48,7 +48,9 @@ class GentleFollowupEngine(models.AbstractModel):
         Keep it in step with ``account.move._gentle_hold_reasons``.
         """
         company_key = str(self.env.company.id)
-        self.env["gentle.collection.case"].flush_model(["state", "move_ids"])
+        self.env["gentle.collection.case"].flush_model(
+            ["state", "move_ids", "needs_triage"]
+        )
         return SQL(
             """(
                 am.payment_state = 'blocked'
@@ -61,6 +63,7 @@ class GentleFollowupEngine(models.AbstractModel):
                       JOIN gentle_collection_case gcc ON gcc.id = gcr.case_id
                      WHERE gcr.move_id = am.id
                        AND gcc.state IN ('new', 'in_progress', 'waiting')
+                       AND NOT COALESCE(gcc.needs_triage, FALSE)
                 )
             )""",
             key=company_key,
