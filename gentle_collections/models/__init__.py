@@ -27,4 +27,5 @@ from . import (
     res_company,
     res_config_settings,
     res_partner,
+    resource_calendar,
 )

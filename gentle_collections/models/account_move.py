@@ -155,6 +155,7 @@ class AccountMove(models.Model):
         "payment_state",
         "commercial_partner_id.gentle_paused",
         "gentle_case_ids.state",
+        "gentle_case_ids.needs_triage",
     )
     @api.depends_context("company")
     def _compute_gentle_hold(self):
@@ -182,8 +183,11 @@ class AccountMove(models.Model):
             reasons.append(self.env._("Payment blocked"))
         if self.commercial_partner_id.gentle_paused:
             reasons.append(self.env._("Customer paused"))
+        # A case to triage (unknown sender) holds nothing until confirmed.
         for case in self.gentle_case_ids.filtered(
-            lambda c: c.state in ("new", "in_progress", "waiting")
+            lambda c: (
+                c.state in ("new", "in_progress", "waiting") and not c.needs_triage
+            )
         ):
             reasons.append(
                 self.env._(

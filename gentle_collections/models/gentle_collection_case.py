@@ -1,9 +1,11 @@
 import re
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import html2plaintext
+from odoo.tools import email_normalize, html2plaintext
 
 from .gentle_reply_reader import REPLY_HTML_CHARS, REPLY_SCAN_CHARS
 from .gentle_support_tier import OPEN_STATES
@@ -51,10 +53,20 @@ class GentleCollectionCase(models.Model):
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
-        required=True,
         index=True,
         tracking=True,
-        help="The customer (company) the case is about.",
+        help="The customer (company) the case is about. Only a case to triage "
+        "may have none.",
+    )
+    needs_triage = fields.Boolean(
+        string="To Triage",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="Opened from an email whose sender is not a known contact of the "
+        "customer whose invoices it names. The case holds nothing and nobody was "
+        "answered: check the sender, set the customer and the invoices, then "
+        "click “Confirm Sender”.",
     )
     move_ids = fields.Many2many(
         "account.move",
@@ -207,10 +219,18 @@ class GentleCollectionCase(models.Model):
             case.access_url = f"/my/cases/{case.id}"
         return result
 
-    @api.constrains("move_ids", "partner_id", "company_id")
+    @api.constrains("move_ids", "partner_id", "company_id", "needs_triage")
     def _check_invoices(self):
         for case in self:
-            if not case.move_ids:
+            if not case.partner_id and not case.needs_triage:
+                raise ValidationError(
+                    self.env._(
+                        "Case “%(case)s” has no customer: choose the customer the "
+                        "case is about.",
+                        case=case.subject or case.name,
+                    )
+                )
+            if not case.move_ids and not case.needs_triage:
                 raise ValidationError(
                     self.env._(
                         "Case “%(case)s” names no invoice: add the invoice(s) the "
@@ -219,6 +239,14 @@ class GentleCollectionCase(models.Model):
                     )
                 )
             customer = case.partner_id.commercial_partner_id
+            if case.move_ids and not customer:
+                raise ValidationError(
+                    self.env._(
+                        "Case “%(case)s” has no customer: choose the customer "
+                        "before adding invoices.",
+                        case=case.subject or case.name,
+                    )
+                )
             for move in case.move_ids:
                 if move.commercial_partner_id != customer:
                     raise ValidationError(
@@ -270,8 +298,10 @@ class GentleCollectionCase(models.Model):
         now = self._gentle_now()
         for vals in vals_list:
             vals.setdefault("opened_on", now)
-            if not vals.get("partner_id") and not self.env.context.get(
-                "default_partner_id"
+            if (
+                not vals.get("partner_id")
+                and not vals.get("needs_triage")
+                and not self.env.context.get("default_partner_id")
             ):
                 raise UserError(
                     self.env._(
@@ -289,19 +319,22 @@ class GentleCollectionCase(models.Model):
         for case in cases:
             if not case.sla_deadline and case.tier_id:
                 case.sla_deadline = case._gentle_plan(case.tier_id.sla_hours, now)
-        for case in cases:
+        triage = cases.filtered("needs_triage")
+        triage._gentle_ask_triage()
+        for case in cases - triage:
             case._gentle_note_invoices(
                 case.move_ids,
                 case.env._("Follow-up on hold: case %(case)s opened.", case=case.name),
             )
-        cases._gentle_acknowledge()
+        (cases - triage)._gentle_acknowledge()
         return cases
 
     def write(self, vals):
         if "partner_id" in vals and vals["partner_id"]:
             partner = self.env["res.partner"].browse(vals["partner_id"])
             vals["partner_id"] = partner.commercial_partner_id.id
-        closing = self.filtered(lambda c: c.state in OPEN_STATES)
+        # A case to triage holds nothing: closing it resumes nothing.
+        closing = self.filtered(lambda c: c.state in OPEN_STATES and not c.needs_triage)
         result = super().write(vals)
         if vals.get("state") in ("resolved", "cancelled"):
             for case in closing:
@@ -391,6 +424,52 @@ class GentleCollectionCase(models.Model):
                     "sla_deadline": case._gentle_plan(case.tier_id.sla_hours, now),
                 }
             )
+        return True
+
+    def action_confirm_triage(self):
+        """The collector checked the sender of a case to triage and set its
+        customer and invoices: the case now holds them like any other, and the
+        customer is acknowledged."""
+        for case in self:
+            if not case.needs_triage:
+                raise UserError(
+                    self.env._(
+                        "Case %(case)s is not waiting for triage.", case=case.name
+                    )
+                )
+            if case.state not in OPEN_STATES:
+                raise UserError(
+                    self.env._("Case %(case)s is already closed.", case=case.name)
+                )
+            if not case.partner_id or not case.move_ids:
+                raise UserError(
+                    self.env._(
+                        "Case %(case)s: set the customer and the invoices the "
+                        "sender asks about before confirming the sender.",
+                        case=case.name,
+                    )
+                )
+        self.write({"needs_triage": False})
+        summary = self._gentle_triage_summary()
+        for case in self:
+            case._gentle_note_invoices(
+                case.move_ids,
+                case.env._("Follow-up on hold: case %(case)s opened.", case=case.name),
+            )
+            case.activity_ids.filtered(lambda a: a.summary == summary).action_feedback(
+                feedback=self.env._(
+                    "Sender confirmed by %(user)s.", user=self.env.user.name
+                )
+            )
+            case.message_post(
+                body=self.env._(
+                    "Sender confirmed: the follow-up of %(invoices)s is on hold "
+                    "while the case is open.",
+                    invoices=", ".join(case.move_ids.mapped("display_name")),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        self._gentle_acknowledge()
         return True
 
     def action_gentle_payment_plan(self):
@@ -536,6 +615,25 @@ class GentleCollectionCase(models.Model):
                 message_type="comment",
             )
 
+    def _gentle_triage_summary(self):
+        return self.env._("Triage an email from an unknown sender")
+
+    def _gentle_ask_triage(self):
+        """A to-do for whoever the case was assigned to: check the sender."""
+        for case in self.filtered("user_id"):
+            case.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=case._gentle_triage_summary(),
+                note=case.env._(
+                    "The sender is not a known contact of the customer whose "
+                    "invoices the email names: nothing is on hold and nobody was "
+                    "answered. Check who wrote, then set the customer and the "
+                    "invoices and click “Confirm Sender”, or cancel the case."
+                ),
+                user_id=case.user_id.id,
+                date_deadline=fields.Date.context_today(case),
+            )
+
     def _gentle_note_invoices(self, moves, body):
         """A note on each invoice's chatter (one batch insert)."""
         moves = moves.sudo()
@@ -548,28 +646,63 @@ class GentleCollectionCase(models.Model):
 
     @api.model
     def message_new(self, msg_dict, custom_values=None):
-        """A case from an email to the case alias: the customer by sender, the
-        invoices named in the subject or body."""
+        """A case from an email to the case alias, for the invoices named in the
+        subject or body.
+
+        The sender is known for a customer when one of the customer's partners
+        (the customer or a contact) has the sender's address: their case holds
+        the invoices and they are acknowledged. An email from an address no
+        partner has opens a case to triage that holds nothing and answers
+        nobody; a known contact naming only another customer's invoices is
+        refused.
+        """
         values = dict(custom_values or {})
         email = msg_dict.get("email_from") or ""
-        partner = self.env["res.partner"].browse(msg_dict.get("author_id") or [])
-        if not partner:
-            partner = self.env["mail.thread"]._mail_find_partner_from_emails([email])[0]
+        senders = self._gentle_sender_partners(email)
         # Only the start is read, whatever the size: the HTML is cut before it
         # is parsed, the text before it is scanned.
         body = html2plaintext(str(msg_dict.get("body") or "")[:REPLY_HTML_CHARS])
         subject = (msg_dict.get("subject") or "")[:1000]
         text = f"{subject}\n{body}"[:REPLY_SCAN_CHARS]
-        moves = self._gentle_invoices_named(text, partner.commercial_partner_id)
-        if not partner and moves:
-            partner = moves[:1].commercial_partner_id
-        if not partner or not moves:
+        # A number may exist in several companies: those of the user the
+        # gateway runs as come first, its current company before the others.
+        companies = self.env.companies
+        named = self._gentle_invoices_named(text, None).sorted(
+            lambda move: (
+                move.company_id != self.env.company,
+                move.company_id not in companies,
+            )
+        )
+        known = named.filtered(
+            lambda move: any(
+                partner.commercial_partner_id == move.commercial_partner_id
+                and partner.company_id in (move.company_id, self.env["res.company"])
+                for partner in senders
+            )
+        )
+        if known:
+            first = known[:1]
+            moves = known.filtered(
+                lambda move: (
+                    move.commercial_partner_id == first.commercial_partner_id
+                    and move.company_id == first.company_id
+                )
+            )
+            values.setdefault("partner_id", first.commercial_partner_id.id)
+            values.setdefault("move_ids", [(6, 0, moves.ids)])
+        elif named and not senders:
+            first = named[:1]
+            values.update(
+                needs_triage=True,
+                partner_id=False,
+                move_ids=[(6, 0, [])],
+                description=self._gentle_triage_description(email, named),
+            )
+        else:
             raise ValueError(
                 f"gentle_collections: cannot open a case from {email}: unknown "
-                "customer or no invoice named"
+                "customer or no invoice of theirs named"
             )
-        values.setdefault("partner_id", partner.commercial_partner_id.id)
-        values.setdefault("move_ids", [(6, 0, moves.ids)])
         # The subject as a line of at most 200 printable characters; the
         # reference always comes from the sequence, never from the e-mail.
         clean = " ".join(
@@ -578,12 +711,42 @@ class GentleCollectionCase(models.Model):
         values["subject"] = clean or self.env._("Query")
         values["name"] = "New"
         values.setdefault("source", "email")
-        values.setdefault("company_id", moves[:1].company_id.id)
+        values.setdefault("company_id", first.company_id.id)
         if "category_id" not in values:
             values["category_id"] = self.env.ref(
                 "gentle_collections.gentle_case_category_payment_question"
             ).id
         return super().message_new(msg_dict, custom_values=values)
+
+    @api.model
+    def _gentle_sender_partners(self, email):
+        """The active partners, of any company, whose normalized address is the
+        sender's (none when it is not a valid address)."""
+        normalized = email_normalize(email or "")
+        if not normalized:
+            return self.env["res.partner"]
+        return (
+            self.env["res.partner"]
+            .sudo()
+            .search([("email_normalized", "=", normalized)])
+        )
+
+    @api.model
+    def _gentle_triage_description(self, email, moves):
+        """What the collector needs to triage: who wrote, which invoice numbers
+        were named (as plain text, nothing is linked)."""
+        return Markup("<p>%s</p><p>%s</p>") % (
+            self.env._(
+                "Email from %(email)s, who is not a known contact of the "
+                "customers whose invoices it names. Nothing is on hold and "
+                "nobody was answered.",
+                email=email or "?",
+            ),
+            self.env._(
+                "Invoice numbers mentioned: %(numbers)s",
+                numbers=", ".join(sorted(set(moves.mapped("name")))),
+            ),
+        )
 
     @api.model
     def _gentle_invoices_named(self, text, customer):
@@ -603,5 +766,5 @@ class GentleCollectionCase(models.Model):
             ("move_type", "in", ("out_invoice", "out_refund", "out_receipt")),
         ]
         if customer:
-            domain.append(("commercial_partner_id", "=", customer.id))
+            domain.append(("commercial_partner_id", "in", customer.ids))
         return self.env["account.move"].sudo().search(domain)

@@ -88,6 +88,12 @@ class GentleFollowupAction(models.Model):
     activity_id = fields.Many2one("mail.activity", ondelete="set null")
     responsible_id = fields.Many2one("res.users")
     error_message = fields.Text()
+    tz_warning = fields.Text(
+        string="Time Zone Warning",
+        readonly=True,
+        help="An unknown time zone (of the customer or of the company's working "
+        "hours) was replaced when this action was timed: fix it where it is set.",
+    )
     postponed_until = fields.Date(
         help="An awaiting approval postponed until this date stays out of the queue."
     )

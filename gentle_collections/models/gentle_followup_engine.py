@@ -48,7 +48,9 @@ class GentleFollowupEngine(models.AbstractModel):
         Keep it in step with ``account.move._gentle_hold_reasons``.
         """
         company_key = str(self.env.company.id)
-        self.env["gentle.collection.case"].flush_model(["state", "move_ids"])
+        self.env["gentle.collection.case"].flush_model(
+            ["state", "move_ids", "needs_triage"]
+        )
         return SQL(
             """(
                 am.payment_state = 'blocked'
@@ -61,6 +63,7 @@ class GentleFollowupEngine(models.AbstractModel):
                       JOIN gentle_collection_case gcc ON gcc.id = gcr.case_id
                      WHERE gcr.move_id = am.id
                        AND gcc.state IN ('new', 'in_progress', 'waiting')
+                       AND NOT COALESCE(gcc.needs_triage, FALSE)
                 )
             )""",
             key=company_key,
@@ -153,12 +156,9 @@ class GentleFollowupEngine(models.AbstractModel):
         """SQL condition on ``rp`` (and ``tz``, the matching pg_timezone_names row):
         true when the customer's local contact window is open at ``now`` (UTC).
 
-        Time zone: the customer's, else the company's working-hours calendar's,
-        else UTC.
+        Time zone: the customer's, else the company's (:meth:`_gentle_company_tz`).
         """
-        fallback = company.resource_calendar_id.tz or "UTC"
-        if fallback not in pytz.all_timezones_set:
-            fallback = "UTC"
+        fallback = self._gentle_company_tz(company)[0]
         local = SQL(
             "((%s::timestamp AT TIME ZONE 'UTC') AT TIME ZONE COALESCE(tz.name, %s))",
             now,
@@ -219,9 +219,64 @@ class GentleFollowupEngine(models.AbstractModel):
     @api.model
     def _gentle_run_date(self, company, now):
         """The follow-up date of a run at ``now``: the company's local date."""
-        tz = company.resource_calendar_id.tz or "UTC"
-        zone = pytz.timezone(tz if tz in pytz.all_timezones_set else "UTC")
+        zone = pytz.timezone(self._gentle_company_tz(company)[0])
         return pytz.utc.localize(now).astimezone(zone).date()
+
+    @api.model
+    def _gentle_company_tz(self, company):
+        """The company's time zone: its working hours', else its own (the
+        company's address), else UTC; and why, when one set was unknown.
+
+        The working hours refuse an unknown time zone, but one may still come
+        from before that check or from outside the ORM: it is not guessed
+        silently, the fallback is logged and written on the follow-up actions.
+
+        :returns: ``(time zone name, warning or False)``
+        """
+        calendar = company.resource_calendar_id
+        own = company.partner_id.tz
+        used = next(
+            (tz for tz in (calendar.tz, own) if tz and tz in pytz.all_timezones_set),
+            "UTC",
+        )
+        if not calendar.tz or calendar.tz in pytz.all_timezones_set:
+            return used, False
+        _logger.warning(
+            "Unknown time zone %r on the working hours %r of company %r: the "
+            "follow-up uses %s instead",
+            calendar.tz,
+            calendar.display_name,
+            company.name,
+            used,
+        )
+        return used, self.env._(
+            "The time zone “%(tz)s” of the working hours “%(calendar)s” is "
+            "unknown: the contact window and the run date used %(used)s instead. "
+            "Choose a time zone from the list on the working hours.",
+            tz=calendar.tz,
+            calendar=calendar.display_name,
+            used=used,
+        )
+
+    @api.model
+    def _gentle_tz_warnings(self, partner, company):
+        """Why the contact window of ``partner`` was not its own time zone's or
+        its company's as set (an unknown one was replaced), in words."""
+        used, warning = self._gentle_company_tz(company)
+        warnings = [warning] if warning else []
+        tz = partner.tz
+        if tz and tz not in pytz.all_timezones_set:
+            warnings.append(
+                self.env._(
+                    "The time zone “%(tz)s” of %(customer)s is unknown: the "
+                    "contact window used the company's, %(used)s. Choose a time "
+                    "zone from the list on the customer.",
+                    tz=tz,
+                    customer=partner.display_name,
+                    used=used,
+                )
+            )
+        return warnings
 
     @api.model
     def _gentle_lock_partners(self, partner_ids):
@@ -573,6 +628,12 @@ class GentleFollowupEngine(models.AbstractModel):
                 line.amount_residual for line, _lv in communication["steps"]
             ),
             "responsible_id": self._gentle_responsible(communication).id,
+            "tz_warning": "\n".join(
+                self._gentle_tz_warnings(
+                    communication["partner"], communication["company"]
+                )
+            )
+            or False,
         }
 
     @api.model

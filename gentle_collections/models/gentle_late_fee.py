@@ -84,7 +84,9 @@ class AccountMove(models.Model):
             policy.fee_waived_grade_ids.mapped("code")
         ):
             return self.env._("Fees are waived for the customer's grade.")
-        if self.gentle_case_ids.filtered(lambda c: c.state in OPEN_CASE_STATES):
+        if self.gentle_case_ids.filtered(
+            lambda c: c.state in OPEN_CASE_STATES and not c.needs_triage
+        ):
             return self.env._("The invoice is under an open case.")
         if partner._fields.get("gentle_hardship") and partner.gentle_hardship:
             return self.env._("The customer is in hardship mode.")

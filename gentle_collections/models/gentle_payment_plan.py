@@ -505,6 +505,7 @@ class GentleFollowupEngine(models.AbstractModel):
                         JOIN gentle_collection_case gcc ON gcc.id = gcr.case_id
                        WHERE held.plan_id = pl.plan_id
                          AND gcc.state IN ('new', 'in_progress', 'waiting')
+                         AND NOT COALESCE(gcc.needs_triage, FALSE)
                   )""",
             plan_conditions=SQL(" AND ").join(plan_conditions),
             date=date,

@@ -836,6 +836,7 @@ class GentleCollectionCase(models.Model):
 
     def _message_post_after_hook(self, message, msg_values):
         result = super()._message_post_after_hook(message, msg_values)
-        if msg_values.get("message_type") == "email":
+        # An unknown sender's e-mail (a case to triage) promises nothing.
+        if msg_values.get("message_type") == "email" and not self.needs_triage:
             self.env["gentle.payment.promise"]._gentle_promise_from_reply(self, message)
         return result

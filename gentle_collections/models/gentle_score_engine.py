@@ -50,7 +50,15 @@ class GentleScoreEngine(models.AbstractModel):
         # Support cases: dispute categories count, except a case resolved with a
         # credit note (the seller's error) and cancelled ones.
         self.env["gentle.collection.case"].flush_model(
-            ["partner_id", "company_id", "category_id", "state", "outcome", "opened_on"]
+            [
+                "partner_id",
+                "company_id",
+                "category_id",
+                "state",
+                "outcome",
+                "opened_on",
+                "needs_triage",
+            ]
         )
         return SQL(
             """SELECT gcc.partner_id, COUNT(*)::int AS disputes, 0 AS promises_kept,
@@ -59,6 +67,8 @@ class GentleScoreEngine(models.AbstractModel):
                  JOIN gentle_case_category gcat ON gcat.id = gcc.category_id
                 WHERE gcat.is_dispute
                   AND gcc.company_id = %(company)s
+                  AND gcc.partner_id IS NOT NULL
+                  AND NOT COALESCE(gcc.needs_triage, FALSE)
                   AND gcc.state != 'cancelled'
                   AND NOT (gcc.state = 'resolved'
                            AND gcc.outcome IS NOT DISTINCT FROM 'credit_note')

@@ -97,6 +97,18 @@ class TestGentleCallSchedule(AccountTestInvoicingCommon):
         self.assertEqual(first.label_user, "Mon 2 Mar 15:00")
         self.assertEqual(first.label_customer, "Mon 2 Mar 09:00")
 
+    def test_unknown_customer_tz_is_the_company_s_not_utc(self):
+        """A customer time zone unknown to pytz (written outside the ORM) is
+        replaced by the company's, shown on the scheduler, not read as UTC."""
+        self.env.cr.execute(
+            "UPDATE res_partner SET tz = 'Mars/Olympus' WHERE id = %s",
+            [self.customer.id],
+        )
+        self.customer.invalidate_recordset(["tz"])
+        wizard = self.open_wizard()
+        self.assertEqual(wizard.customer_tz, "Europe/Brussels")
+        self.assertEqual(wizard.user_tz, "Europe/Brussels")
+
     def test_busy_collector_and_far_away_customer(self):
         self.env["calendar.event"].create(
             {

@@ -1,5 +1,6 @@
 from datetime import date, datetime
 
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from .followup_common import GentleFollowupCommon
@@ -102,6 +103,68 @@ class TestFollowupTiming(GentleFollowupCommon):
         self.company.resource_calendar_id = False
         self._assert_open(datetime(2026, 11, 10, 8, 59), self.no_tz, False)
         self._assert_open(datetime(2026, 11, 10, 9, 0), self.no_tz, True)
+
+    def test_unknown_calendar_tz_is_refused(self):
+        calendar = self.company.resource_calendar_id
+        with self.assertRaises(ValidationError) as caught:
+            with self.env.cr.savepoint():
+                calendar.tz = "Mars/Olympus"
+                calendar.flush_recordset()
+        message = str(caught.exception)
+        self.assertIn("Mars/Olympus", message)
+        self.assertIn("Choose one from the list", message)
+        calendar.invalidate_recordset(["tz"])
+        self.assertEqual(calendar.tz, "Europe/Brussels")
+
+    def test_unknown_tz_falls_back_to_the_company_visibly(self):
+        """A time zone that got in anyway (SQL, older data) is replaced by the
+        company's own, and the fallback is logged and shown on the actions."""
+        calendar = self.company.resource_calendar_id
+        self.company.partner_id.tz = "Asia/Tokyo"
+        self.env.cr.execute(
+            "UPDATE resource_calendar SET tz = 'Mars/Olympus' WHERE id = %s",
+            [calendar.id],
+        )
+        self.env.cr.execute(
+            "UPDATE res_partner SET tz = 'Mars/Olympus' WHERE id = %s",
+            [self.new_york.id],
+        )
+        self.env.invalidate_all()
+        logger = "odoo.addons.gentle_collections.models.gentle_followup_engine"
+        with self.assertLogs(logger, "WARNING") as logs:
+            used, warning = self.engine._gentle_company_tz(self.company)
+        self.assertEqual(used, "Asia/Tokyo")
+        self.assertIn("Mars/Olympus", warning)
+        self.assertIn("Mars/Olympus", logs.output[0])
+        # Tokyo's 09:00-17:00 is 00:00-08:00 UTC, for the customer without a
+        # time zone and the one whose time zone is unknown alike.
+        with self.assertLogs(logger, "WARNING"):
+            self._assert_open(datetime(2026, 11, 9, 23, 59), self.no_tz, False)
+            self._assert_open(datetime(2026, 11, 10, 0, 0), self.no_tz, True)
+            self._assert_open(datetime(2026, 11, 10, 0, 0), self.new_york, True)
+            self._assert_open(datetime(2026, 11, 10, 8, 0), self.new_york, False)
+            result = self._gentle_run(
+                now=datetime(2026, 11, 10, 1, 0),
+                partners=self.no_tz | self.new_york | self.brussels,
+                window=False,
+            )
+        actions = result["actions"]
+        self.assertTrue(actions)
+        for action in actions:
+            self.assertIn("Mars/Olympus", action.tz_warning)
+            self.assertIn("Asia/Tokyo", action.tz_warning)
+        by_customer = {action.partner_id: action for action in actions}
+        self.assertIn(
+            self.new_york.name,
+            by_customer[self.new_york].tz_warning,
+            "the customer's own unknown time zone is named",
+        )
+        self.assertNotIn(self.brussels.name, by_customer[self.brussels].tz_warning)
+        # Once fixed, nothing is written any more.
+        calendar.tz = "Europe/Brussels"
+        self.assertEqual(
+            self.engine._gentle_company_tz(self.company), ("Europe/Brussels", False)
+        )
 
     def test_working_days(self):
         # Friday open, Saturday and Sunday closed, Monday open (Brussels 11:00).

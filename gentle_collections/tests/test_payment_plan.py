@@ -2,6 +2,7 @@ from datetime import date, datetime
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 
@@ -211,6 +212,47 @@ class TestGentlePaymentPlan(GentlePlanCommon):
             plan.unlink()
         plan.action_cancel()
         self.assertEqual(plan.state, "cancelled")
+
+    def test_instalment_of_an_agreed_plan_cannot_move_to_another_plan(self):
+        agreed = self.make_plan(self.invoice)
+        draft = self.make_plan(self.invoice_2, agree=False)
+        self.assertEqual(agreed.state, "agreed")
+        line = agreed.line_ids.sorted("date_due")[0]
+        before = {
+            plan: [(ln.id, ln.date_due, ln.amount) for ln in plan.line_ids]
+            for plan in agreed | draft
+        }
+        totals = {plan: plan.amount_total for plan in agreed | draft}
+        moves = [
+            # On the instalment itself, as the collector's own user.
+            lambda: line.with_user(self.collector).write({"plan_id": draft.id}),
+            # From the target plan's form: taking the instalment over.
+            lambda: draft.write({"line_ids": [Command.link(line.id)]}),
+            # From the agreed plan's form: handing it over.
+            lambda: agreed.write(
+                {"line_ids": [Command.update(line.id, {"plan_id": draft.id})]}
+            ),
+        ]
+        for move in moves:
+            with self.assertRefused(UserError, f"{agreed.name} is no longer a draft"):
+                move()
+            self.env.invalidate_all()
+            for plan in agreed | draft:
+                self.assertEqual(
+                    [(ln.id, ln.date_due, ln.amount) for ln in plan.line_ids],
+                    before[plan],
+                )
+                self.assertEqual(plan.amount_total, totals[plan])
+        self.assertEqual(line.plan_id, agreed)
+        self.assertEqual(agreed.state, "agreed")
+        # And an instalment of a draft cannot slip into the agreed plan.
+        with self.assertRefused(UserError, f"{agreed.name} is no longer a draft"):
+            draft.line_ids[:1].write({"plan_id": agreed.id})
+        self.env.invalidate_all()
+        self.assertEqual(
+            [(ln.id, ln.date_due, ln.amount) for ln in agreed.line_ids],
+            before[agreed],
+        )
 
     def test_partner_selection_of_another_customer_is_refused(self):
         with self.assertRefused(UserError, "single customer"):

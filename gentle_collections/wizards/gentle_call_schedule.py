@@ -17,8 +17,11 @@ SLOT_STEP = timedelta(minutes=30)
 SLOT_COUNT = 8
 
 
-def _zone(name):
-    return pytz.timezone(name if name in pytz.all_timezones_set else "UTC")
+def _zone(*names):
+    """The first known time zone of ``names``: an unknown one (which may come
+    from outside the ORM) is passed over, not read as UTC."""
+    known = (name for name in names if name and name in pytz.all_timezones_set)
+    return pytz.timezone(next(known, "UTC"))
 
 
 class GentleCallSchedule(models.TransientModel):
@@ -77,8 +80,8 @@ class GentleCallSchedule(models.TransientModel):
             wizard.user_tz = wizard._gentle_user_zone().zone
 
     def _gentle_customer_zone(self):
-        company = self.env.company
-        return _zone(self.partner_id.tz or company.resource_calendar_id.tz or "UTC")
+        engine = self.env["gentle.followup.engine"]
+        return _zone(self.partner_id.tz, engine._gentle_company_tz(self.env.company)[0])
 
     def _gentle_user_calendar(self):
         return (
@@ -88,7 +91,12 @@ class GentleCallSchedule(models.TransientModel):
         )
 
     def _gentle_user_zone(self):
-        return _zone(self.user_id.tz or self._gentle_user_calendar().tz or "UTC")
+        company = self.user_id.company_id or self.env.company
+        return _zone(
+            self.user_id.tz,
+            self._gentle_user_calendar().tz,
+            company.partner_id.tz,
+        )
 
     @api.model
     def _gentle_open(self, partner):
