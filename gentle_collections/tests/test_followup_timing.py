@@ -91,14 +91,19 @@ class TestFollowupTiming(GentleFollowupCommon):
             [self.company.resource_calendar_id.id],
         )
         self.company.resource_calendar_id.invalidate_recordset(["tz"])
-        self._assert_open(datetime(2026, 11, 10, 8, 59), self.no_tz, False)
-        self._assert_open(datetime(2026, 11, 10, 9, 0), self.no_tz, True)
-        self._assert_open(datetime(2026, 11, 10, 16, 59), self.no_tz, True)
-        self._assert_open(datetime(2026, 11, 10, 17, 0), self.no_tz, False)
-        self.assertEqual(
-            self.engine._gentle_run_date(self.company, datetime(2026, 11, 10, 23, 30)),
-            date(2026, 11, 10),
-        )
+        logger = "odoo.addons.gentle_collections.models.gentle_followup_engine"
+        with self.assertLogs(logger, "WARNING") as logs:
+            self._assert_open(datetime(2026, 11, 10, 8, 59), self.no_tz, False)
+            self._assert_open(datetime(2026, 11, 10, 9, 0), self.no_tz, True)
+            self._assert_open(datetime(2026, 11, 10, 16, 59), self.no_tz, True)
+            self._assert_open(datetime(2026, 11, 10, 17, 0), self.no_tz, False)
+            self.assertEqual(
+                self.engine._gentle_run_date(
+                    self.company, datetime(2026, 11, 10, 23, 30)
+                ),
+                date(2026, 11, 10),
+            )
+        self.assertIn("uses UTC instead", logs.output[0])
         # Without a calendar at all: UTC as well.
         self.company.resource_calendar_id = False
         self._assert_open(datetime(2026, 11, 10, 8, 59), self.no_tz, False)
