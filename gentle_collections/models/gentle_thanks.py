@@ -9,8 +9,9 @@ the ledger that keeps a thank-you from being sent twice.
 A kept promise to pay is thanked by the same source rather than by a source of
 its own: the promise cron only decides promises, and a promise found kept in the
 last ``THANKS_RECENT_DAYS`` days is an item of the customer's thank-you, whatever
-the thank-you mode (kept promises were always thanked). A customer who kept a
-promise and paid invoices gets one thank-you naming both; the promise's
+the thank-you mode (kept promises were always thanked). An invoice paid under a
+promise still open waits for the promise to be decided, so a customer who kept a
+promise and paid its invoices gets one thank-you naming both; the promise's
 ``thanked_on`` is its ledger, claimed like the invoices'.
 """
 
@@ -131,9 +132,20 @@ class GentleFollowupEngine(models.AbstractModel):
             paid_conditions.append(
                 SQL("am.commercial_partner_id = ANY(%s)", list(partner_ids))
             )
+        self.env["gentle.payment.promise"].flush_model(["state", "move_ids"])
         conditions = [
             SQL("am.gentle_thanked_on IS NULL"),
             SQL("p.paid_on BETWEEN %s AND %s", recent, date),
+            # Paid under a promise still to be decided: thanked with the
+            # promise once it is found kept, in one thank-you.
+            SQL(
+                """NOT EXISTS (
+                    SELECT 1
+                      FROM gentle_payment_promise_move_rel gpmr
+                      JOIN gentle_payment_promise gpp ON gpp.id = gpmr.promise_id
+                     WHERE gpmr.move_id = p.move_id AND gpp.state = 'open'
+                )"""
+            ),
             SQL(
                 """NOT EXISTS (
                     SELECT 1 FROM account_move thanked
