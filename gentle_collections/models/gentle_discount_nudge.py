@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 # Defines the engine and the other sources before this extension (models load
@@ -208,6 +208,39 @@ class GentleFollowupEngine(models.AbstractModel):
         return action.nudged_move_ids.partner_id.filtered(
             "email"
         ) or super()._gentle_recipients(action)
+
+    @api.model
+    def _gentle_approval_changes(self, action):
+        """Also stale: a recalled discount that ended, or was paid, since."""
+        changes = super()._gentle_approval_changes(action)
+        today = fields.Date.context_today(self)
+        for move in action.nudged_move_ids.sorted("name"):
+            if not move._gentle_discount_lines(today):
+                changes.append(
+                    self.env._(
+                        "the early-payment discount of %(invoice)s has ended or "
+                        "was used",
+                        invoice=move.name,
+                    )
+                )
+        return changes
+
+    @api.model
+    def _send_approved(self, actions):
+        """A nudge not sent because its message went stale is released, like the
+        reminder steps: the next run recalls what is still open."""
+        sent, changed = super()._send_approved(actions)
+        moves = self.env["gentle.followup.action"].union(*changed).nudged_move_ids
+        if moves:
+            self.env.execute_query(
+                SQL(
+                    """UPDATE account_move SET gentle_discount_nudged_on = NULL
+                        WHERE id = ANY(%s)""",
+                    moves.ids,
+                )
+            )
+            moves.invalidate_recordset(["gentle_discount_nudged_on"])
+        return sent, changed
 
     @api.model
     def _gentle_dump(self, communication):

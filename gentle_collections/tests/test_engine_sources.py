@@ -244,3 +244,26 @@ class TestGentleOneMessage(GentleFollowupCommon):
         self.assertFalse(again)
         self.assertEqual(nudger.message_ids, before)
         self.assertEqual(move.gentle_discount_nudged_on, run_date)
+
+    def test_stale_approval_releases_the_nudge(self):
+        """A reminder awaiting approval carries the nudge; approved after the
+        discount date, it is not sent and the nudge is released."""
+        self.levels[3].requires_approval = True
+        now = datetime(2026, 3, 9, 9, 0)
+        with freeze_time(now):
+            run = self.engine._gentle_run(
+                self.company, now=now, partner_ids=self.saver.ids
+            )
+        email = run["actions"].filtered(lambda a: a.channel == "email")
+        self.assertEqual(email.state, "awaiting_approval")
+        self.assertEqual(email.nudged_move_ids, self.saver_discount)
+        self.assertIn("You can still save by paying early", email.body_html)
+        self.assertEqual(
+            self.saver_discount.gentle_discount_nudged_on, date(2026, 3, 9)
+        )
+        with freeze_time(datetime(2026, 3, 13, 9, 0)):
+            email.action_approve()
+        self.assertEqual(email.state, "skipped")
+        self.assertIn("early-payment discount", email.error_message)
+        self.assertFalse(email.mail_message_id)
+        self.assertFalse(self.saver_discount.gentle_discount_nudged_on)
