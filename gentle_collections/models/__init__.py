@@ -6,6 +6,7 @@ from . import (
     gentle_analytics,
     gentle_case_category,
     gentle_collection_case,
+    gentle_discount_nudge,
     gentle_followup_action,
     gentle_followup_engine,
     gentle_followup_history,

@@ -1,8 +1,3 @@
-from collections import defaultdict
-from datetime import timedelta
-
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount, format_date
@@ -404,7 +399,7 @@ class AccountMove(models.Model):
         """True when this invoice's customer may be nudged about its discount."""
         self.ensure_one()
         partner = self.commercial_partner_id.with_company(self.company_id)
-        if partner._fields.get("gentle_hardship") and partner.gentle_hardship:
+        if partner._gentle_in_hardship(today):
             return False
         if self._gentle_discount_guard_message():
             return False
@@ -416,91 +411,6 @@ class AccountMove(models.Model):
         )
         grades = policy.discount_grade_ids.mapped("code")
         return not grades or partner.gentle_grade in grades
-
-    @api.model
-    def _cron_discount_nudge(self, today=None):
-        """Scheduled action: remind eligible customers of their early-payment
-        discount, ``gentle_discount_nudge_days`` before its date, once per invoice.
-
-        :returns: the invoices nudged
-        """
-        today = today or fields.Date.context_today(self)
-        nudged = self.browse()
-        companies = self.env["res.company"].search(
-            [("gentle_discount_nudge_days", ">", 0)]
-        )
-        for company in companies:
-            last = today + timedelta(days=company.gentle_discount_nudge_days)
-            lines = self.env["account.move.line"].search(
-                [
-                    ("company_id", "=", company.id),
-                    ("display_type", "=", "payment_term"),
-                    ("parent_state", "=", "posted"),
-                    ("move_id.move_type", "=", "out_invoice"),
-                    ("move_id.gentle_discount_nudged_on", "=", False),
-                    ("move_id.payment_state", "in", ("not_paid", "partial")),
-                    ("discount_date", ">=", today),
-                    ("discount_date", "<=", last),
-                    ("reconciled", "=", False),
-                ]
-            )
-            by_partner = defaultdict(lambda: self.env["account.move.line"])
-            for move in lines.move_id:
-                if not move._gentle_discount_eligible(today):
-                    continue
-                open_lines = move._gentle_discount_lines(today)
-                if open_lines:
-                    by_partner[move.commercial_partner_id] |= open_lines
-            for partner, partner_lines in by_partner.items():
-                self._gentle_send_discount_nudge(partner, partner_lines)
-                nudged |= partner_lines.move_id
-        nudged.write({"gentle_discount_nudged_on": today})
-        return nudged
-
-    @api.model
-    def _gentle_send_discount_nudge(self, partner, lines):
-        """One email to ``partner`` listing the discounts of ``lines``, each with
-        the exact saving in the invoice currency and the date to pay by."""
-        env = self.with_context(lang=partner.lang or self.env.lang).env
-        items = Markup("").join(
-            Markup("<li>%s</li>")
-            % env._(
-                "%(invoice)s: pay %(discounted)s instead of %(total)s by %(date)s "
-                "and save %(saving)s.",
-                invoice=line.move_id.name,
-                discounted=format_amount(
-                    env, line.discount_amount_currency, line.currency_id
-                ),
-                total=format_amount(env, line.amount_currency, line.currency_id),
-                date=format_date(env, line.discount_date),
-                saving=format_amount(
-                    env,
-                    line.amount_currency - line.discount_amount_currency,
-                    line.currency_id,
-                ),
-            )
-            for line in lines.sorted(lambda line: (line.discount_date, line.id))
-        )
-        body = Markup("<p>%s</p><p>%s</p><ul>%s</ul><p>%s</p>") % (
-            env._("Hello %(name)s,", name=partner.name),
-            env._("A reminder that you can still save by paying early:"),
-            items,
-            env._("Thank you, %(company)s", company=lines.company_id[:1].name or ""),
-        )
-        recipients = lines.move_id.partner_id.filtered("email") or partner
-        partner.with_context(
-            mail_post_autofollow=False, mail_notify_force_send=False
-        ).message_post(
-            body=body,
-            subject=env._(
-                "Save on your invoices from %(company)s by paying early",
-                company=lines.company_id[:1].name or "",
-            ),
-            partner_ids=recipients.ids,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-            email_layout_xmlid="mail.mail_notification_light",
-        )
 
     # ------------------------------------------------------------------
     # Late fees

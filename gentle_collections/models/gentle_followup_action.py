@@ -98,6 +98,22 @@ class GentleFollowupAction(models.Model):
         help="An awaiting approval postponed until this date stays out of the queue."
     )
     amount_due = fields.Monetary(currency_field="currency_id")
+    nudged_move_ids = fields.Many2many(
+        "account.move",
+        "gentle_followup_action_nudged_move_rel",
+        "action_id",
+        "move_id",
+        string="Discounts Recalled",
+        help="The invoices whose early-payment discount this action recalled.",
+    )
+    thanked_promise_ids = fields.Many2many(
+        "gentle.payment.promise",
+        "gentle_followup_action_thanked_promise_rel",
+        "action_id",
+        "promise_id",
+        string="Promises Thanked For",
+        help="The kept promises to pay this action thanked the customer for.",
+    )
     currency_id = fields.Many2one(
         "res.currency", related="company_id.currency_id", store=True
     )
@@ -138,7 +154,7 @@ class GentleFollowupAction(models.Model):
         """Write engine-owned values (state, message, links), as the engine."""
         return self.sudo().write(vals)
 
-    @api.depends("partner_id", "level_id", "channel")
+    @api.depends("partner_id", "level_id", "channel", "nudged_move_ids")
     def _compute_name(self):
         labels = dict(CHANNELS)
         for action in self:
@@ -157,7 +173,9 @@ class GentleFollowupAction(models.Model):
         """What the action was about, for its name: the level reached. Sources of
         follow-up without a level (instalments, thank-yous) name theirs."""
         self.ensure_one()
-        return self.level_id.name
+        return self.level_id.name or (
+            self.nudged_move_ids and self.env._("Early-payment discount")
+        )
 
     def _sync_mail_state(self):
         """Read the delivery state of email actions from their notifications."""

@@ -6,6 +6,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare, format_amount, format_date
+from odoo.tools.sql import column_exists
 
 # Defines gentle.score.engine before the extension below (models load in the
 # order their classes are defined; this module sorts before it).
@@ -40,6 +41,7 @@ PROMISE_LOCKED_FIELDS = {
     "source",
     "decided_on",
     "residual_at_promise",
+    "thanked_on",
 }
 
 
@@ -129,6 +131,12 @@ class GentlePaymentPromise(models.Model):
         readonly=True,
         help="When the promise was found kept or broken.",
     )
+    thanked_on = fields.Date(
+        copy=False,
+        readonly=True,
+        help="When the follow-up thanked the customer for keeping this promise "
+        "(in their contact window, with their other news of the day).",
+    )
     residual_at_promise = fields.Monetary(
         string="Owed at Promise",
         currency_field="currency_id",
@@ -152,6 +160,20 @@ class GentlePaymentPromise(models.Model):
             "Grace days cannot be negative: use 0 for no grace.",
         ),
     ]
+
+    def _auto_init(self):
+        # Promises kept before the follow-up thanked them were thanked by the
+        # promise cron itself: never thank them a second time.
+        new = not column_exists(self.env.cr, self._table, "thanked_on")
+        result = super()._auto_init()
+        if new:
+            self.env.cr.execute(
+                SQL(
+                    """UPDATE gentle_payment_promise SET thanked_on = decided_on
+                        WHERE state = 'kept'"""
+                )
+            )
+        return result
 
     @api.depends("date_promised", "grace_days")
     def _compute_date_deadline(self):
@@ -640,26 +662,17 @@ class GentlePaymentPromise(models.Model):
         amount = format_amount(self.env, self.amount, self.currency_id)
         date = format_date(self.env, self.date_promised)
         if kept:
+            # The customer is thanked by the follow-up run, in their contact
+            # window and their one message of the run (see gentle_thanks).
             self.message_post(
                 body=self.env._(
-                    "Promise kept: %(amount)s promised by %(date)s was paid.",
+                    "Promise kept: %(amount)s promised by %(date)s was paid. The "
+                    "customer is thanked in the next follow-up run.",
                     amount=amount,
                     date=date,
                 ),
                 subtype_xmlid="mail.mt_note",
             )
-            template = self.env.ref(
-                "gentle_collections.gentle_payment_promise_thanks_mail_template",
-                raise_if_not_found=False,
-            )
-            if template:
-                self.with_context(
-                    mail_notify_force_send=False
-                ).message_post_with_source(
-                    template,
-                    message_type="comment",
-                    subtype_xmlid="mail.mt_comment",
-                )
             return
         self.message_post(
             body=self.env._(

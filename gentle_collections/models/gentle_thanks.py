@@ -5,6 +5,14 @@ that sends reminders: for every paid invoice, only for invoices paid after a
 reminder, or only for the first on-time payment in a year, as the company
 chooses; never more than once per period. The invoice's ``gentle_thanked_on`` is
 the ledger that keeps a thank-you from being sent twice.
+
+A kept promise to pay is thanked by the same source rather than by a source of
+its own: the promise cron only decides promises, and a promise found kept in the
+last ``THANKS_RECENT_DAYS`` days is an item of the customer's thank-you, whatever
+the thank-you mode (kept promises were always thanked). An invoice paid under a
+promise still open waits for the promise to be decided, so a customer who kept a
+promise and paid its invoices gets one thank-you naming both; the promise's
+``thanked_on`` is its ledger, claimed like the invoices'.
 """
 
 from collections import defaultdict
@@ -124,9 +132,20 @@ class GentleFollowupEngine(models.AbstractModel):
             paid_conditions.append(
                 SQL("am.commercial_partner_id = ANY(%s)", list(partner_ids))
             )
+        self.env["gentle.payment.promise"].flush_model(["state", "move_ids"])
         conditions = [
             SQL("am.gentle_thanked_on IS NULL"),
             SQL("p.paid_on BETWEEN %s AND %s", recent, date),
+            # Paid under a promise still to be decided: thanked with the
+            # promise once it is found kept, in one thank-you.
+            SQL(
+                """NOT EXISTS (
+                    SELECT 1
+                      FROM gentle_payment_promise_move_rel gpmr
+                      JOIN gentle_payment_promise gpp ON gpp.id = gpmr.promise_id
+                     WHERE gpmr.move_id = p.move_id AND gpp.state = 'open'
+                )"""
+            ),
             SQL(
                 """NOT EXISTS (
                     SELECT 1 FROM account_move thanked
@@ -186,6 +205,39 @@ class GentleFollowupEngine(models.AbstractModel):
         )
 
     @api.model
+    def _gentle_promise_thanks_sql(self, company, date, partner_ids=None):
+        """SQL selecting the kept promises to pay to thank for on ``date``.
+
+        Columns: ``promise_id``, ``partner_id`` (commercial): promises of the
+        company found kept in the last ``THANKS_RECENT_DAYS`` days and not
+        thanked yet.
+        """
+        self.env["gentle.payment.promise"].flush_model(
+            ["company_id", "partner_id", "state", "decided_on", "thanked_on"]
+        )
+        conditions = [
+            SQL("gpp.company_id = %s", company.id),
+            SQL("gpp.state = 'kept'"),
+            SQL("gpp.thanked_on IS NULL"),
+            SQL(
+                "gpp.decided_on BETWEEN %s AND %s",
+                date - timedelta(days=THANKS_RECENT_DAYS),
+                date,
+            ),
+        ]
+        if partner_ids is not None:
+            conditions.append(
+                SQL("rp.commercial_partner_id = ANY(%s)", list(partner_ids))
+            )
+        return SQL(
+            """SELECT gpp.id AS promise_id, rp.commercial_partner_id AS partner_id
+                 FROM gentle_payment_promise gpp
+                 JOIN res_partner rp ON rp.id = gpp.partner_id
+                WHERE %s""",
+            SQL(" AND ").join(conditions),
+        )
+
+    @api.model
     def _gentle_demo_thanks(self, move_ids):
         """Demo data: the follow-up reminded these invoices five days ago, their
         customer paid today, and today's run thanks them."""
@@ -204,9 +256,11 @@ class GentleFollowupEngine(models.AbstractModel):
     @api.model
     def _gentle_due_partners_sql(self, company, date, partner_ids=None):
         return SQL(
-            "(%s) UNION (SELECT thanks.partner_id FROM (%s) thanks)",
+            """(%s) UNION (SELECT thanks.partner_id FROM (%s) thanks)
+                    UNION (SELECT kept.partner_id FROM (%s) kept)""",
             super()._gentle_due_partners_sql(company, date, partner_ids),
             self._gentle_thanks_sql(company, date, partner_ids),
+            self._gentle_promise_thanks_sql(company, date, partner_ids),
         )
 
     @api.model
@@ -217,17 +271,26 @@ class GentleFollowupEngine(models.AbstractModel):
         moves_by_partner = defaultdict(list)
         for move_id, partner_id in rows:
             moves_by_partner[partner_id].append(move_id)
+        promises_by_partner = defaultdict(list)
+        for promise_id, partner_id in self.env.execute_query(
+            self._gentle_promise_thanks_sql(company, date, partner_ids)
+        ):
+            promises_by_partner[partner_id].append(promise_id)
         by_partner = self._gentle_source_communications(
             communications,
             company,
             date,
-            moves_by_partner,
+            sorted(set(moves_by_partner) | set(promises_by_partner)),
             "gentle_collections.mail_template_thanks",
         )
         for partner_id, move_ids in moves_by_partner.items():
             by_partner[partner_id]["thanks"] = (
                 self.env["account.move"].browse(sorted(move_ids)).sorted("name")
             )
+        for partner_id, promise_ids in promises_by_partner.items():
+            by_partner[partner_id]["thanked_promises"] = self.env[
+                "gentle.payment.promise"
+            ].browse(sorted(promise_ids))
         return super()._gentle_prepare_sources(
             company, date, partner_ids, communications
         )
@@ -238,11 +301,18 @@ class GentleFollowupEngine(models.AbstractModel):
         context["gentle_followup_thanks"] = {
             c["partner"].id: c["thanks"].ids for c in communications if "thanks" in c
         }
+        context["gentle_followup_thanked_promises"] = {
+            c["partner"].id: c["thanked_promises"].ids
+            for c in communications
+            if "thanked_promises" in c
+        }
         return context
 
     @api.model
     def _gentle_record_history(self, communications):
-        kept = super()._gentle_record_history(communications)
+        kept = self._gentle_claim_thanked_promises(
+            super()._gentle_record_history(communications)
+        )
         move_ids = [move.id for c in kept for move in c.get("thanks", [])]
         if not move_ids:
             return kept
@@ -266,10 +336,44 @@ class GentleFollowupEngine(models.AbstractModel):
         ]
 
     @api.model
+    def _gentle_claim_thanked_promises(self, communications):
+        """Stamp the kept promises of ``communications`` as thanked; keep only
+        the communications whose promises were all stamped by this run."""
+        promise_ids = [
+            promise.id
+            for c in communications
+            for promise in c.get("thanked_promises", [])
+        ]
+        if not promise_ids:
+            return communications
+        rows = self.env.execute_query(
+            SQL(
+                """UPDATE gentle_payment_promise SET thanked_on = %s
+                    WHERE id = ANY(%s) AND thanked_on IS NULL
+                RETURNING id""",
+                communications[0]["date"],
+                promise_ids,
+            )
+        )
+        stamped = {row[0] for row in rows}
+        self.env["gentle.payment.promise"].browse(promise_ids).invalidate_recordset(
+            ["thanked_on"]
+        )
+        return [
+            c
+            for c in communications
+            if all(p.id in stamped for p in c.get("thanked_promises", []))
+        ]
+
+    @api.model
     def _gentle_action_values(self, communication, channel):
         values = super()._gentle_action_values(communication, channel)
         if communication.get("thanks"):
             values["thanked_move_ids"] = [(6, 0, communication["thanks"].ids)]
+        if communication.get("thanked_promises"):
+            values["thanked_promise_ids"] = [
+                (6, 0, communication["thanked_promises"].ids)
+            ]
         return values
 
     @api.model
@@ -277,6 +381,8 @@ class GentleFollowupEngine(models.AbstractModel):
         data = super()._gentle_dump(communication)
         if communication.get("thanks"):
             data["thanks"] = communication["thanks"].ids
+        if communication.get("thanked_promises"):
+            data["thanked_promises"] = communication["thanked_promises"].ids
         return data
 
     @api.model
@@ -284,6 +390,10 @@ class GentleFollowupEngine(models.AbstractModel):
         values = super()._gentle_load(data)
         if data.get("thanks"):
             values["thanks"] = self.env["account.move"].browse(data["thanks"])
+        if data.get("thanked_promises"):
+            values["thanked_promises"] = self.env["gentle.payment.promise"].browse(
+                data["thanked_promises"]
+            )
         return values
 
     @api.model
@@ -304,6 +414,18 @@ class GentleFollowupEngine(models.AbstractModel):
             self.env["account.move"].browse(list(bodies))._message_log_batch(
                 bodies=bodies
             )
+        promise_bodies = {}
+        for action in actions:
+            for promise in action.thanked_promise_ids:
+                promise_bodies[promise.id] = Markup("<p>%s</p>") % self.env._(
+                    "Thank-you for keeping the promise: %(channel)s (%(state)s)",
+                    channel=labels[action.channel],
+                    state=states[action.state],
+                )
+        if promise_bodies:
+            self.env["gentle.payment.promise"].sudo().browse(
+                list(promise_bodies)
+            )._message_log_batch(bodies=promise_bodies)
         return result
 
 
@@ -319,14 +441,14 @@ class GentleFollowupAction(models.Model):
         help="The paid invoices this action thanked the customer for.",
     )
 
-    @api.depends("thanked_move_ids")
+    @api.depends("thanked_move_ids", "thanked_promise_ids")
     def _compute_name(self):
         return super()._compute_name()
 
     def _gentle_subject_label(self):
-        return super()._gentle_subject_label() or (
-            self.thanked_move_ids and self.env._("Thank-you")
-        )
+        if not self.level_id and (self.thanked_move_ids or self.thanked_promise_ids):
+            return self.env._("Thank-you")
+        return super()._gentle_subject_label()
 
 
 class ResPartner(models.Model):
@@ -341,9 +463,28 @@ class ResPartner(models.Model):
         )
         return self.env["account.move"].browse(move_ids)
 
+    def _gentle_thanked_promises(self):
+        """The kept promises to pay a follow-up message to this customer thanks
+        for: the engine puts them in the rendering context."""
+        self.ensure_one()
+        promise_ids = (
+            self.env.context.get("gentle_followup_thanked_promises") or {}
+        ).get(self.id, [])
+        return self.env["gentle.payment.promise"].browse(promise_ids)
+
     def _gentle_thanks_list(self):
-        """The invoices of a thank-you as an HTML list, in the customer's
-        language: number, amount and due date."""
+        """What a thank-you thanks for, as the thank-you template lists it; and
+        the early-payment discounts a message of its own recalls."""
+        self.ensure_one()
+        items = self._gentle_thanks_items()
+        if not self._gentle_followup_lines():
+            items += self._gentle_nudge_paragraph()
+        return items
+
+    def _gentle_thanks_items(self):
+        """The invoices and kept promises of a thank-you as an HTML list, in the
+        customer's language: number, amount and due date of each invoice; amount
+        and date of each promise."""
         self.ensure_one()
         env = self.env
         items = [
@@ -356,13 +497,23 @@ class ResPartner(models.Model):
             )
             for move in self._gentle_thanked_moves()
         ]
+        items += [
+            Markup("<li>%s</li>")
+            % env._(
+                "the %(amount)s you promised to pay by %(date)s: thank you for "
+                "keeping your word",
+                amount=format_amount(env, promise.amount, promise.currency_id),
+                date=format_date(env, promise.date_promised),
+            )
+            for promise in self._gentle_thanked_promises().sudo()
+        ]
         if not items:
             return Markup()
         return Markup("<ul>%s</ul>") % Markup().join(items)
 
     def _gentle_followup_table(self):
         table = super()._gentle_followup_table()
-        thanks = self._gentle_thanks_list()
+        thanks = self._gentle_thanks_items()
         if thanks:
             table = (
                 Markup("<p>%s</p>")

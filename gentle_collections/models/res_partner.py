@@ -491,7 +491,58 @@ class ResPartner(models.Model):
         )
         for clause in clauses:
             table += Markup("<p>%s</p>") % clause
-        return table
+        return table + self._gentle_nudge_paragraph()
+
+    def _gentle_nudge_lines(self):
+        """The receivable lines whose early-payment discount a follow-up message
+        to this customer recalls: the engine puts them in the rendering context."""
+        self.ensure_one()
+        line_ids = (self.env.context.get("gentle_followup_nudges") or {}).get(
+            self.id, []
+        )
+        return self.env["account.move.line"].browse(line_ids)
+
+    def _gentle_nudge_list(self, lines=None):
+        """The early-payment discounts of a follow-up message as an HTML list, in
+        the customer's language: the exact saving in the invoice currency and the
+        date to pay by."""
+        self.ensure_one()
+        env = self.env
+        lines = self._gentle_nudge_lines() if lines is None else lines
+        items = [
+            Markup("<li>%s</li>")
+            % env._(
+                "%(invoice)s: pay %(discounted)s instead of %(total)s by %(date)s "
+                "and save %(saving)s.",
+                invoice=line.move_id.name,
+                discounted=format_amount(
+                    env, line.discount_amount_currency, line.currency_id
+                ),
+                total=format_amount(env, line.amount_currency, line.currency_id),
+                date=format_date(env, line.discount_date),
+                saving=format_amount(
+                    env,
+                    line.amount_currency - line.discount_amount_currency,
+                    line.currency_id,
+                ),
+            )
+            for line in lines.sorted(lambda line: (line.discount_date, line.id))
+        ]
+        if not items:
+            return Markup()
+        return Markup("<ul class='o_gentle_nudge'>%s</ul>") % Markup().join(items)
+
+    def _gentle_nudge_paragraph(self):
+        """The early-payment discounts recalled in a message that is about
+        something else too (a reminder, a thank-you): a short paragraph and the
+        list. Lines the reminder table lists already name their saving there."""
+        self.ensure_one()
+        lines = self._gentle_nudge_lines() - self._gentle_followup_lines()
+        if not lines:
+            return Markup()
+        return Markup("<p>%s</p>") % self.env._(
+            "You can still save by paying early:"
+        ) + self._gentle_nudge_list(lines)
 
     def action_gentle_schedule_call(self):
         """Propose call times that suit the collector and this customer."""

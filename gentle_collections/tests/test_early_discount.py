@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime, time
 
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
@@ -154,40 +154,98 @@ class TestGentleEarlyDiscount(GentleFollowupCommon):
             currency_id=self.eur.id,
         )
 
+    def _nudge_run(self, day, window=False):
+        """A follow-up run at 10:00 UTC on ``day`` (the nudge is the engine's)."""
+        return self.engine._gentle_run(
+            self.company,
+            now=datetime.combine(day, time(10, 0)),
+            partner_ids=self.customer.ids,
+            window=window,
+        )
+
     def test_nudge_day_and_saving_once(self):
         move = self._eur_invoice()
         self.assertEqual(
             self._gentle_receivables(move).discount_date, date(2026, 3, 12)
         )
-        Move = self.env["account.move"]
-        self.assertFalse(Move._cron_discount_nudge(today=date(2026, 3, 8)))
+        self.assertFalse(self._nudge_run(date(2026, 3, 8))["actions"])
         self.assertFalse(self._nudges())
-        self.assertEqual(Move._cron_discount_nudge(today=date(2026, 3, 9)), move)
+        actions = self._nudge_run(date(2026, 3, 9))["actions"]
+        self.assertEqual(actions.mapped("channel"), ["email"])
+        self.assertEqual(actions.nudged_move_ids, move)
+        self.assertFalse(actions.move_ids)
+        self.assertIn("Early-payment discount", actions.name)
         nudge = self._nudges()
-        self.assertEqual(len(nudge), 1)
+        self.assertEqual(nudge, actions.mail_message_id)
+        self.assertEqual(nudge.message_type, "comment")
+        self.assertEqual(nudge.partner_ids, self.customer)
         saving = format_amount(self.env, 24.69, self.eur)
         body = str(nudge.body).replace("&nbsp;", "\xa0")
         self.assertIn(f"save {saving}", body)
         self.assertIn(format_date(self.env, date(2026, 3, 12)), body)
+        self.assertIn("A reminder that you can still save by paying early", body)
+        mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", nudge.id)])
+        self.assertIn(f"save {saving}", mail.body_html.replace("&nbsp;", "\xa0"))
         self.assertEqual(move.gentle_discount_nudged_on, date(2026, 3, 9))
-        self.assertFalse(Move._cron_discount_nudge(today=date(2026, 3, 10)))
+        self.assertTrue(
+            move.message_ids.filtered(
+                lambda m: "Early-payment discount recalled" in str(m.body)
+            )
+        )
+        self.assertFalse(self._nudge_run(date(2026, 3, 10))["actions"])
         self.assertEqual(len(self._nudges()), 1)
 
     def test_nudge_not_after_discount_date(self):
         self._eur_invoice()
-        self.assertFalse(
-            self.env["account.move"]._cron_discount_nudge(today=date(2026, 3, 13))
+        self.assertFalse(self._nudge_run(date(2026, 3, 13))["actions"])
+        self.assertFalse(self._nudges())
+
+    def test_nudge_in_contact_window_only(self):
+        """Monday 9 March, Brussels: 07:00 UTC is 08:00 local, before the window."""
+        move = self._eur_invoice()
+        early = self.engine._gentle_run(
+            self.company,
+            now=datetime(2026, 3, 9, 7, 0),
+            partner_ids=self.customer.ids,
         )
+        self.assertFalse(early["actions"])
+        self.assertFalse(move.gentle_discount_nudged_on)
+        # 10:00 UTC is 11:00 in Brussels: inside the window.
+        actions = self._nudge_run(date(2026, 3, 9), window=True)["actions"]
+        self.assertEqual(actions.nudged_move_ids, move)
+
+    def test_nudge_not_on_hold_nor_in_hardship(self):
+        move = self._eur_invoice()
+        move.gentle_hold_until = date(2026, 3, 10)
+        self.assertFalse(self._nudge_run(date(2026, 3, 9))["actions"])
+        self.customer.with_company(self.company).gentle_hardship_until = date(
+            2026, 3, 31
+        )
+        self.assertFalse(self._nudge_run(date(2026, 3, 11))["actions"])
+        self.customer.action_gentle_pause()
+        self.customer.with_company(self.company).gentle_hardship_until = False
+        self.assertFalse(self._nudge_run(date(2026, 3, 11))["actions"])
+        self.assertFalse(self._nudges())
+        self.assertFalse(move.gentle_discount_nudged_on)
+        self.customer.action_gentle_resume()
+        actions = self._nudge_run(date(2026, 3, 11))["actions"]
+        self.assertEqual(actions.nudged_move_ids, move)
 
     def test_grade_not_eligible(self):
         self.policy.discount_grade_ids = self.grade_a
         self.customer.with_company(self.company).gentle_grade = "B"
         move = self._eur_invoice()
-        Move = self.env["account.move"]
-        self.assertFalse(Move._cron_discount_nudge(today=date(2026, 3, 10)))
+        self.assertFalse(self._nudge_run(date(2026, 3, 10))["actions"])
         self.assertFalse(self._nudges())
+        # Not eligible: not due either, so the cron does not loop on it.
+        self.assertFalse(
+            self.engine._gentle_due_partner_ids(
+                self.company, datetime(2026, 3, 10, 10, 0), window=False
+            )
+        )
         self.customer.with_company(self.company).gentle_grade = "A"
-        self.assertEqual(Move._cron_discount_nudge(today=date(2026, 3, 10)), move)
+        actions = self._nudge_run(date(2026, 3, 10))["actions"]
+        self.assertEqual(actions.nudged_move_ids, move)
 
     def test_pre_due_reminder_names_saving(self):
         move = self._eur_invoice()

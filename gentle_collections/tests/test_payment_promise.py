@@ -183,14 +183,45 @@ class TestGentlePaymentPromise(AccountTestInvoicingCommon):
         self.assertTrue(
             promise.message_ids.filtered(lambda m: "Promise kept" in str(m.body))
         )
-        mails = self.env["mail.mail"].search(
-            [("model", "=", promise._name), ("res_id", "=", promise.id)]
+        # Deciding emails no one: the follow-up run thanks the customer.
+        self.assertFalse(
+            self.env["mail.mail"].search(
+                [("model", "=", promise._name), ("res_id", "=", promise.id)]
+            )
         )
-        self.assertEqual(len(mails), 1)
-        self.assertIn("600.00", str(mails.body_html))
-        self.assertIn("Thank you", str(mails.body_html))
-        self.assertIn(self.customer, mails.recipient_ids)
+        self.assertFalse(
+            promise.message_ids.filtered(lambda m: m.message_type == "comment")
+        )
         self.assertFalse(promise.activity_ids)
+        self.assertFalse(promise.thanked_on)
+        run = self.engine._gentle_run(
+            self.company,
+            now=datetime(2026, 3, 16, 10, 0),
+            partner_ids=self.customer.ids,
+            window=False,
+        )
+        email = run["actions"].filtered(lambda a: a.channel == "email")
+        self.assertEqual(len(email), 1)
+        self.assertEqual(email.thanked_promise_ids, promise)
+        self.assertEqual(promise.thanked_on, date(2026, 3, 16))
+        message = email.mail_message_id
+        self.assertEqual(message.model, "res.partner")
+        self.assertIn(self.customer, message.partner_ids)
+        body = str(message.body)
+        self.assertIn("600.00", body)
+        self.assertIn("thank you for keeping your word", body)
+        self.assertTrue(
+            promise.message_ids.filtered(
+                lambda m: "Thank-you for keeping the promise" in str(m.body)
+            )
+        )
+        again = self.engine._gentle_run(
+            self.company,
+            now=datetime(2026, 3, 17, 10, 0),
+            partner_ids=self.customer.ids,
+            window=False,
+        )
+        self.assertFalse(again["actions"].thanked_promise_ids)
 
     def test_broken_promise_resumes_and_asks_the_collector(self):
         self.invoice.invoice_user_id = False
