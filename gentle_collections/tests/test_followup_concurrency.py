@@ -37,6 +37,10 @@ class TestFollowupConcurrency(TransactionCase):
         self.company_id = self.env.ref("base.main_company").id
         self.partner_ids = []
         self.move_ids = []
+        # Made by some tests: payments (and their journal entries), plans.
+        self.payment_ids = []
+        self.payment_move_ids = []
+        self.plan_ids = []
         self.addCleanup(self._remove_fixtures)
         with self._real_env() as env:
             partners = env["res.partner"].create(
@@ -121,11 +125,19 @@ class TestFollowupConcurrency(TransactionCase):
             return
         with self._real_env() as env:
             cr = env.cr
-            params = {"partners": self.partner_ids, "moves": self.move_ids}
+            params = {
+                "partners": self.partner_ids,
+                "moves": self.move_ids + self.payment_move_ids,
+                "payments": self.payment_ids,
+                "plans": self.plan_ids,
+            }
             cr.execute(
                 """SELECT id FROM mail_message
                     WHERE (model = 'res.partner' AND res_id = ANY(%(partners)s))
-                       OR (model = 'account.move' AND res_id = ANY(%(moves)s))""",
+                       OR (model = 'account.move' AND res_id = ANY(%(moves)s))
+                       OR (model = 'account.payment' AND res_id = ANY(%(payments)s))
+                       OR (model = 'gentle.payment.plan'
+                           AND res_id = ANY(%(plans)s))""",
                 params,
             )
             params["messages"] = [row[0] for row in cr.fetchall()]
@@ -136,10 +148,36 @@ class TestFollowupConcurrency(TransactionCase):
                 "DELETE FROM mail_message WHERE id = ANY(%(messages)s)",
                 """DELETE FROM mail_activity
                     WHERE res_model = 'res.partner' AND res_id = ANY(%(partners)s)""",
+                """DELETE FROM mail_activity
+                    WHERE res_model = 'gentle.payment.plan'
+                      AND res_id = ANY(%(plans)s)""",
                 """DELETE FROM mail_followers
                     WHERE (res_model = 'res.partner' AND res_id = ANY(%(partners)s))
                        OR (res_model = 'account.move' AND res_id = ANY(%(moves)s))
+                       OR (res_model = 'account.payment'
+                           AND res_id = ANY(%(payments)s))
+                       OR (res_model = 'gentle.payment.plan'
+                           AND res_id = ANY(%(plans)s))
                        OR partner_id = ANY(%(partners)s)""",
+                # Plans first (their instalments go with them), then what the
+                # payments matched, the payments and their entries, the invoices.
+                "DELETE FROM gentle_payment_plan WHERE id = ANY(%(plans)s)",
+                """DELETE FROM account_partial_reconcile
+                    WHERE debit_move_id IN (SELECT id FROM account_move_line
+                                             WHERE move_id = ANY(%(moves)s))
+                       OR credit_move_id IN (SELECT id FROM account_move_line
+                                              WHERE move_id = ANY(%(moves)s))""",
+                """DELETE FROM account_full_reconcile
+                    WHERE id IN (SELECT full_reconcile_id FROM account_move_line
+                                  WHERE move_id = ANY(%(moves)s))""",
+                "DELETE FROM account_payment WHERE id = ANY(%(payments)s)",
+                # The payment wizards (kept until the vacuum) point at the customers.
+                """DELETE FROM account_payment_register
+                    WHERE partner_id = ANY(%(partners)s)
+                       OR id IN (SELECT rel.wizard_id
+                                   FROM account_payment_register_move_line_rel rel
+                                   JOIN account_move_line aml ON aml.id = rel.line_id
+                                  WHERE aml.move_id = ANY(%(moves)s))""",
                 "DELETE FROM account_move WHERE id = ANY(%(moves)s)",
                 "DELETE FROM res_partner WHERE id = ANY(%(partners)s)",
             ):
@@ -370,6 +408,196 @@ class TestFollowupConcurrency(TransactionCase):
             second_cr.close()
         self.assertTrue(refused or not kept)
         self.assertEqual(self._history_of(new_move.id), [])
+
+    def _thanks_on(self):
+        """Thank every paid invoice (committed); the company's own settings are
+        put back after the test."""
+        values = {
+            "gentle_thanks_mode": "always",
+            "gentle_go_live_date": date(2026, 1, 1),
+            "gentle_thanks_period_days": 30,
+        }
+        with self._real_env() as env:
+            company = env["res.company"].browse(self.company_id)
+            previous = {name: company[name] for name in values}
+            company.write(values)
+        self.addCleanup(self._restore_company, previous)
+
+    def _restore_company(self, values):
+        with self._real_env() as env:
+            env["res.company"].browse(self.company_id).write(values)
+
+    def _pay(self, env, move_id, day):
+        """Pay one invoice in full on ``day``, with ``env``'s connection."""
+        payments = (
+            env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=[move_id])
+            .create({"payment_date": day})
+            ._create_payments()
+        )
+        self.payment_ids += payments.ids
+        self.payment_move_ids += payments.move_id.ids
+        return payments
+
+    def _count(self, query, *params):
+        """One number of the committed state."""
+        with self._real_env(commit=False) as env:
+            env.cr.execute(query, params)
+            return env.cr.fetchone()[0]
+
+    def _claimed_in_two_transactions(self, customer, keep):
+        """Prepare ``customer`` in two transactions, B then A; ``keep(a, b)``
+        checks both communications and trims A's; A is executed and committed,
+        then B is executed. Return whether the database refused B (serialization
+        failure) and, if not, whether B made any action."""
+        first_cr = db_connect(self.dbname).cursor()
+        second_cr = db_connect(self.dbname).cursor()
+        refused, kept = False, None
+        try:
+            first_env, second_env = self._env(first_cr), self._env(second_cr)
+            company = first_env["res.company"].browse(self.company_id)
+            engine = first_env["gentle.followup.engine"]
+            run_date = engine._gentle_run_date(company, NOW)
+            # B's snapshot is taken here, before A commits.
+            second = second_env["gentle.followup.engine"]._gentle_prepare(
+                second_env["res.company"].browse(self.company_id), run_date, [customer]
+            )
+            first = engine._gentle_prepare(company, run_date, [customer])
+            self.assertEqual(len(first), 1)
+            self.assertEqual(len(second), 1)
+            keep(first[0], second[0])
+            first_actions = engine._gentle_execute(first)
+            self.assertTrue(first_actions)
+            first_cr.commit()
+            try:
+                with mute_logger("odoo.sql_db"):
+                    kept = bool(
+                        second_env["gentle.followup.engine"]._gentle_execute(second)
+                    )
+                second_cr.commit()
+            except psycopg2.errors.SerializationFailure:
+                refused = True
+                second_cr.rollback()
+        finally:
+            first_cr.close()
+            second_cr.close()
+        return refused, kept
+
+    def _next_run_reminds(self, customer, move_id):
+        """A following run reminds ``customer`` of ``move_id``, and of it only."""
+        with self._real_env() as env:
+            result = self._run(env)
+            reminder = result["actions"].filtered(
+                lambda action: action.partner_id.id == customer
+            )
+            self.assertEqual(reminder.move_ids.ids, [move_id])
+            self.assertFalse(reminder.thanked_move_ids)
+            self.assertFalse(reminder.plan_line_ids)
+        [(_history_id, actions)] = self._history_of(move_id)
+        self.assertEqual(actions, len(reminder))
+
+    def test_thanks_claimed_in_two_transactions(self):
+        """Issue 11, item 4, on the thank-you source: both transactions prepared
+        a thank-you travelling with a reminder; A sent the thank-you alone and
+        committed. B's claim of the invoice already thanked is refused as a
+        whole, so its reminder is not marked sent, and the next run sends it."""
+        customer = self.partner_ids[0]
+        paid_id, overdue_id = self.move_ids[:2]
+        self._thanks_on()
+        with self._real_env() as env:
+            self._pay(env, paid_id, date(2026, 11, 9))
+            # Tokens given once, here: neither transaction waits for the other's.
+            for move in env["account.move"].browse(self.move_ids):
+                move._portal_ensure_token()
+
+        def thanks_only(first, second):
+            for communication in (first, second):
+                self.assertEqual(communication["thanks"].ids, [paid_id])
+                self.assertEqual(
+                    [line.move_id.id for line, _level in communication["steps"]],
+                    [overdue_id],
+                )
+            first["steps"] = []
+
+        refused, kept = self._claimed_in_two_transactions(customer, thanks_only)
+        self.assertTrue(refused or not kept)
+        self.assertEqual(self._history_of(overdue_id), [])
+        thanks_query = """SELECT count(DISTINCT a.id)
+                            FROM gentle_followup_action a
+                            JOIN gentle_followup_action_thanked_move_rel r
+                              ON r.action_id = a.id
+                           WHERE a.partner_id = %s"""
+        self.assertEqual(self._count(thanks_query, customer), 1)
+        self.assertEqual(
+            self._count(
+                "SELECT gentle_thanked_on FROM account_move WHERE id = %s", paid_id
+            ),
+            date(2026, 11, 10),
+        )
+        self._next_run_reminds(customer, overdue_id)
+        self.assertEqual(self._count(thanks_query, customer), 1)
+
+    def test_instalment_claimed_in_two_transactions(self):
+        """The same on the payment plan source: A sent the instalment reminder
+        alone and committed; B, holding the instalment and the other invoice, is
+        refused as a whole, and the next run reminds of the invoice."""
+        customer = self.partner_ids[0]
+        planned_id, overdue_id = self.move_ids[:2]
+        with self._real_env() as env:
+            # Agreed four days before the run, first (only) instalment due on
+            # the day of the run; the plan holds the first invoice.
+            with freeze_time(date(2026, 11, 6)):
+                wizard = (
+                    env["gentle.payment.plan.propose"]
+                    .with_context(active_model="account.move", active_ids=[planned_id])
+                    .create(
+                        {
+                            "installment_count": 1,
+                            "frequency": "monthly",
+                            "date_first": date(2026, 11, 10),
+                        }
+                    )
+                )
+                plan = env["gentle.payment.plan"].browse(
+                    wizard.action_create_plan()["res_id"]
+                )
+                self.plan_ids.append(plan.id)
+                plan.action_agree()
+            instalment_id = plan.line_ids.id
+            plan._portal_ensure_token()
+            for move in env["account.move"].browse(self.move_ids):
+                move._portal_ensure_token()
+
+        def instalment_only(first, second):
+            for communication in (first, second):
+                self.assertEqual(
+                    [
+                        (line.id, step)
+                        for line, step in communication.get("instalments", [])
+                    ],
+                    [(instalment_id, "due")],
+                )
+                self.assertEqual(
+                    [line.move_id.id for line, _level in communication["steps"]],
+                    [overdue_id],
+                )
+            first["steps"] = []
+
+        refused, kept = self._claimed_in_two_transactions(customer, instalment_only)
+        self.assertTrue(refused or not kept)
+        self.assertEqual(self._history_of(overdue_id), [])
+        instalment_query = """SELECT count(DISTINCT action_id)
+                                FROM gentle_followup_action_plan_line_rel
+                               WHERE plan_line_id = %s"""
+        self.assertEqual(self._count(instalment_query, instalment_id), 1)
+        self.assertTrue(
+            self._count(
+                "SELECT due_sent FROM gentle_payment_plan_line WHERE id = %s",
+                instalment_id,
+            )
+        )
+        self._next_run_reminds(customer, overdue_id)
+        self.assertEqual(self._count(instalment_query, instalment_id), 1)
 
     def test_cron_batch_taken_by_a_concurrent_transaction(self):
         """Issue 11, item 4: the cron's serialization-failure branch, reached by
