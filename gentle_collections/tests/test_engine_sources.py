@@ -82,7 +82,32 @@ class TestGentleOneMessage(GentleFollowupCommon):
             cls.paused, date(2026, 1, 21), due=date(2026, 2, 20), amount=700.0
         )
         cls.paused.action_gentle_pause()
-        cls.customers = cls.saver | cls.keeper | cls.paused
+        # (4) An agreed plan, first instalment due Wednesday 11 March, and an
+        # overdue invoice outside the plan whose first reminder is on 9 March.
+        cls.planner = cls._gentle_customer("Paula Planner")
+        cls.planned = cls._gentle_invoice(
+            cls.planner, date(2026, 1, 21), due=date(2026, 2, 20), amount=600.0
+        )
+        cls.planner_overdue = cls._gentle_invoice(
+            cls.planner, date(2026, 3, 2), due=date(2026, 3, 6), amount=250.0
+        )
+        with freeze_time(datetime(2026, 3, 2, 10, 0)):
+            proposal = (
+                cls.env["gentle.payment.plan.propose"]
+                .with_context(active_model="account.move", active_ids=cls.planned.ids)
+                .create(
+                    {
+                        "installment_count": 2,
+                        "frequency": "monthly",
+                        "date_first": date(2026, 3, 11),
+                    }
+                )
+            )
+            cls.plan = cls.env["gentle.payment.plan"].browse(
+                proposal.action_create_plan()["res_id"]
+            )
+            cls.plan.action_agree()
+        cls.customers = cls.saver | cls.keeper | cls.paused | cls.planner
 
     # ------------------------------------------------------------------
     # Helpers
@@ -223,6 +248,26 @@ class TestGentleOneMessage(GentleFollowupCommon):
         self.assertFalse(
             self.promise.message_ids.filtered(lambda m: m.message_type == "comment")
         )
+        # (4) The instalment reminders and the overdue invoice's reminder reach
+        # the planner, never two on one day (asserted above for everyone).
+        planner = by_customer[self.planner]
+        self.assertTrue(planner.filtered(lambda m: self.plan.name in str(m.body)))
+        self.assertTrue(
+            planner.filtered(lambda m: self.planner_overdue.name in str(m.body))
+        )
+        first = self.plan.line_ids.sorted("date_due")[0]
+        self.assertTrue(first.due_sent)
+        # The instalment went unpaid: the plan broke, and only then was its
+        # invoice reminded again as an invoice.
+        self.assertEqual(self.plan.state, "broken")
+        broken_on = self.plan.message_ids.filtered(
+            lambda m: "broken" in str(m.body).lower()
+        )[-1:].date.date()
+        history = self.env["gentle.followup.history"].search(
+            [("move_id", "=", self.planned.id)]
+        )
+        self.assertTrue(history)
+        self.assertGreaterEqual(min(history.mapped("date")), broken_on)
 
     def test_nudge_claimed_once(self):
         """Two communications prepared for the same nudge: only the first sends."""
