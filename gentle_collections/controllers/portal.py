@@ -1,13 +1,13 @@
 from datetime import timedelta
 
-from odoo import fields, http
+from odoo import Command, fields, http
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 from odoo.tools import plaintext2html
 
 from odoo.addons.account.controllers.portal import PortalAccount
 
-from ..models.gentle_support_tier import OPEN_STATES
+from ..models.gentle_support_tier import OPEN_CASE_STATES
 
 # The question form on an invoice's portal page is open to whoever holds the
 # invoice's link: its input is bounded and its use limited.
@@ -109,7 +109,7 @@ class GentleCasePortal(PortalAccount):
             [
                 ("move_ids", "in", invoice.ids),
                 ("source", "=", "portal"),
-                ("state", "in", OPEN_STATES),
+                ("state", "in", OPEN_CASE_STATES),
             ],
             limit=1,
         )
@@ -135,7 +135,7 @@ class GentleCasePortal(PortalAccount):
                 "description": plaintext2html(message),
                 "partner_id": customer.id,
                 "company_id": invoice.company_id.id,
-                "move_ids": [(6, 0, invoice.ids)],
+                "move_ids": [Command.set(invoice.ids)],
                 "category_id": category.id,
                 "source": "portal",
             }

@@ -1,8 +1,9 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount, format_date
 
 from .gentle_score_snapshot import GRADES
+from .gentle_support_tier import OPEN_CASE_STATES
 
 
 class AccountMove(models.Model):
@@ -180,9 +181,7 @@ class AccountMove(models.Model):
             reasons.append(self.env._("Customer paused"))
         # A case to triage (unknown sender) holds nothing until confirmed.
         for case in self.gentle_case_ids.filtered(
-            lambda c: (
-                c.state in ("new", "in_progress", "waiting") and not c.needs_triage
-            )
+            lambda c: c.state in OPEN_CASE_STATES and not c.needs_triage
         ):
             reasons.append(
                 self.env._(
@@ -244,7 +243,7 @@ class AccountMove(models.Model):
             "context": {
                 "default_partner_id": self.commercial_partner_id.id,
                 "default_company_id": self.company_id.id,
-                "default_move_ids": [(6, 0, self.ids)],
+                "default_move_ids": [Command.set(self.ids)],
                 "default_subject": self.env._(
                     "Question about %(invoice)s", invoice=self.name
                 ),

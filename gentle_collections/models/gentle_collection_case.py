@@ -3,12 +3,12 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_normalize, html2plaintext
 
 from .gentle_reply_reader import REPLY_HTML_CHARS, REPLY_SCAN_CHARS
-from .gentle_support_tier import OPEN_STATES
+from .gentle_support_tier import OPEN_CASE_STATES
 
 # An invoice number named in an e-mail: a token of letters, digits and
 # / _ . - ending with a digit, at most 42 characters. It only starts where a
@@ -334,7 +334,9 @@ class GentleCollectionCase(models.Model):
             partner = self.env["res.partner"].browse(vals["partner_id"])
             vals["partner_id"] = partner.commercial_partner_id.id
         # A case to triage holds nothing: closing it resumes nothing.
-        closing = self.filtered(lambda c: c.state in OPEN_STATES and not c.needs_triage)
+        closing = self.filtered(
+            lambda c: c.state in OPEN_CASE_STATES and not c.needs_triage
+        )
         result = super().write(vals)
         if vals.get("state") in ("resolved", "cancelled"):
             for case in closing:
@@ -398,7 +400,7 @@ class GentleCollectionCase(models.Model):
     def action_resolve(self):
         """Resolve with the outcome chosen on the form; releases the invoices."""
         for case in self:
-            if case.state not in OPEN_STATES:
+            if case.state not in OPEN_CASE_STATES:
                 raise UserError(
                     self.env._(
                         "Case %(case)s is already closed.",
@@ -437,7 +439,7 @@ class GentleCollectionCase(models.Model):
                         "Case %(case)s is not waiting for triage.", case=case.name
                     )
                 )
-            if case.state not in OPEN_STATES:
+            if case.state not in OPEN_CASE_STATES:
                 raise UserError(
                     self.env._("Case %(case)s is already closed.", case=case.name)
                 )
@@ -689,13 +691,13 @@ class GentleCollectionCase(models.Model):
                 )
             )
             values.setdefault("partner_id", first.commercial_partner_id.id)
-            values.setdefault("move_ids", [(6, 0, moves.ids)])
+            values.setdefault("move_ids", [Command.set(moves.ids)])
         elif named and not senders:
             first = named[:1]
             values.update(
                 needs_triage=True,
                 partner_id=False,
-                move_ids=[(6, 0, [])],
+                move_ids=[Command.set([])],
                 description=self._gentle_triage_description(email, named),
             )
         else:

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
 # Defines the engine and the other sources before this extension (models load
@@ -197,7 +197,9 @@ class GentleFollowupEngine(models.AbstractModel):
     def _gentle_action_values(self, communication, channel):
         values = super()._gentle_action_values(communication, channel)
         if communication.get("nudges") and channel == "email":
-            values["nudged_move_ids"] = [(6, 0, communication["nudges"].move_id.ids)]
+            values["nudged_move_ids"] = [
+                Command.set(communication["nudges"].move_id.ids)
+            ]
         return values
 
     @api.model

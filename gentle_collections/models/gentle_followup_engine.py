@@ -8,7 +8,7 @@ import psycopg2.errors
 import pytz
 from markupsafe import Markup, escape
 
-from odoo import api, fields, models, tools
+from odoo import Command, api, fields, models, tools
 from odoo.tools import SQL
 
 from .account_move_line import CHASED_MOVE_TYPES, CLOSED_PAYMENT_STATES
@@ -620,8 +620,8 @@ class GentleFollowupEngine(models.AbstractModel):
             "channel": channel,
             "state": "awaiting_approval" if waiting else "queued",
             "date": communication["date"],
-            "history_ids": [(6, 0, communication["history"].ids)],
-            "move_ids": [(6, 0, communication["history"].move_id.ids)],
+            "history_ids": [Command.set(communication["history"].ids)],
+            "move_ids": [Command.set(communication["history"].move_id.ids)],
             "subject": communication["subject"],
             "body_html": communication["body"],
             "amount_due": sum(

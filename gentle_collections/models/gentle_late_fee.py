@@ -1,7 +1,7 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.tools import float_is_zero, format_date
 
-OPEN_CASE_STATES = ("new", "in_progress", "waiting")
+from .gentle_support_tier import OPEN_CASE_STATES
 
 
 class GentleLateFee(models.Model):
@@ -88,7 +88,7 @@ class AccountMove(models.Model):
             lambda c: c.state in OPEN_CASE_STATES and not c.needs_triage
         ):
             return self.env._("The invoice is under an open case.")
-        if partner._fields.get("gentle_hardship") and partner.gentle_hardship:
+        if partner.gentle_hardship:
             return self.env._("The customer is in hardship mode.")
         due = max(
             self.line_ids.filtered(
@@ -148,7 +148,7 @@ class AccountMove(models.Model):
             "name": label,
             "quantity": 1.0,
             "price_unit": amount,
-            "tax_ids": [(6, 0, policy.fee_tax_ids.ids)],
+            "tax_ids": [Command.set(policy.fee_tax_ids.ids)],
         }
         if policy.fee_product_id:
             line["product_id"] = policy.fee_product_id.id
@@ -167,14 +167,14 @@ class AccountMove(models.Model):
                     "invoice_date_due": date,
                     "invoice_origin": self.name,
                     "gentle_is_fee": True,
-                    "invoice_line_ids": [(0, 0, line)],
+                    "invoice_line_ids": [Command.create(line)],
                 }
             )
         )
         if policy.fee_product_id:
             # The product brings its own label and taxes: keep the policy's.
             fee_move.invoice_line_ids.write(
-                {"name": label, "tax_ids": [(6, 0, policy.fee_tax_ids.ids)]}
+                {"name": label, "tax_ids": [Command.set(policy.fee_tax_ids.ids)]}
             )
         fee_move.action_post()
         fee = LateFee.create(

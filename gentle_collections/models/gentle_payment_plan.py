@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_amount, format_date
 
@@ -11,6 +11,7 @@ from odoo.tools import SQL, format_amount, format_date
 # extensions below (models load in the order their classes are defined; this
 # module sorts before them).
 from . import gentle_score_engine, res_partner  # noqa: F401
+from .gentle_support_tier import OPEN_CASE_STATES
 
 # Each instalment gets a friendly reminder this many days before its due date.
 PRE_DUE_DAYS = 3
@@ -324,7 +325,7 @@ class GentlePaymentPlan(models.Model):
                 subtype_xmlid="mail.mt_note",
             )
             case = plan.case_id
-            if case and case.state in ("new", "in_progress", "waiting"):
+            if case and case.state in OPEN_CASE_STATES:
                 case.write({"outcome": "plan_agreed"})
                 case.action_resolve()
         return True
@@ -599,7 +600,7 @@ class GentleFollowupEngine(models.AbstractModel):
             *(line for line, _step in communication.get("instalments", []))
         )
         if lines:
-            values["plan_line_ids"] = [(6, 0, lines.ids)]
+            values["plan_line_ids"] = [Command.set(lines.ids)]
             values["amount_due"] += sum(
                 line.amount - line.paid_amount
                 for line in lines.with_context(gentle_plan_today=communication["date"])
@@ -723,7 +724,7 @@ class GentleCollectionCase(models.Model):
         """Open the plan proposal for the case's customer and invoices; the case is
         resolved as "plan agreed" when the plan is agreed."""
         self.ensure_one()
-        if self.state not in ("new", "in_progress", "waiting"):
+        if self.state not in OPEN_CASE_STATES:
             raise UserError(
                 self.env._("Case %(case)s is already closed.", case=self.name)
             )

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare, format_amount, format_date
 from odoo.tools.sql import column_exists
@@ -30,6 +30,8 @@ REPLY_MODELS = ("res.partner", "account.move", "gentle.collection.case")
 
 # Most grace days a promise may give after its promised date.
 PROMISE_MAX_GRACE_DAYS = 60
+# Furthest a company may let promises be dated, in days ahead (five years).
+PROMISE_MAX_HORIZON_DAYS = 1825
 # Fields of a decided promise that only its actions may change.
 PROMISE_LOCKED_FIELDS = {
     "company_id",
@@ -441,7 +443,7 @@ class GentlePaymentPromise(models.Model):
             "target": "new",
             "context": {
                 "default_partner_id": partner.id,
-                "default_move_ids": [(6, 0, moves.ids)],
+                "default_move_ids": [Command.set(moves.ids)],
                 "default_amount": sum(moves.mapped("amount_residual_signed")),
                 "default_source": source,
             },

@@ -2,7 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 # Case states in which a case holds its invoices and its SLA runs (except waiting).
-OPEN_STATES = ("new", "in_progress", "waiting")
+# The states of a case still open: it holds its invoices and counts for its tier.
+OPEN_CASE_STATES = ("new", "in_progress", "waiting")
 
 
 class GentleSupportTier(models.Model):
@@ -53,7 +54,7 @@ class GentleSupportTier(models.Model):
 
     def _compute_case_count(self):
         groups = self.env["gentle.collection.case"]._read_group(
-            [("tier_id", "in", self.ids), ("state", "in", OPEN_STATES)],
+            [("tier_id", "in", self.ids), ("state", "in", OPEN_CASE_STATES)],
             ["tier_id"],
             ["__count"],
         )
@@ -85,7 +86,7 @@ class GentleSupportTier(models.Model):
         """The member with the fewest open cases (the first on a tie)."""
         self.ensure_one()
         groups = self.env["gentle.collection.case"]._read_group(
-            [("user_id", "in", self.member_ids.ids), ("state", "in", OPEN_STATES)],
+            [("user_id", "in", self.member_ids.ids), ("state", "in", OPEN_CASE_STATES)],
             ["user_id"],
             ["__count"],
         )

@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL, format_amount, format_date
 
@@ -369,10 +369,10 @@ class GentleFollowupEngine(models.AbstractModel):
     def _gentle_action_values(self, communication, channel):
         values = super()._gentle_action_values(communication, channel)
         if communication.get("thanks"):
-            values["thanked_move_ids"] = [(6, 0, communication["thanks"].ids)]
+            values["thanked_move_ids"] = [Command.set(communication["thanks"].ids)]
         if communication.get("thanked_promises"):
             values["thanked_promise_ids"] = [
-                (6, 0, communication["thanked_promises"].ids)
+                Command.set(communication["thanked_promises"].ids)
             ]
         return values
 

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import Command, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 
@@ -64,7 +64,7 @@ class MailActivity(models.Model):
             moves = Promise._gentle_reply_invoices(record)
             residual = sum(moves.mapped("amount_residual_signed"))
             context.update(
-                default_move_ids=[(6, 0, moves.ids)],
+                default_move_ids=[Command.set(moves.ids)],
                 default_company_id=(moves.company_id[:1] or self.env.company).id,
                 default_source="reply",
                 default_date_promised=self.gentle_promise_date,

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .gentle_payment_promise import PROMISE_MAX_GRACE_DAYS, PROMISE_MAX_HORIZON_DAYS
+
 
 class ResCompany(models.Model):
     """Company-wide collections settings."""
@@ -164,20 +166,22 @@ class ResCompany(models.Model):
                         company=company.name,
                     )
                 )
-            if not 1 <= company.gentle_promise_max_days <= 1825:
+            if not 1 <= company.gentle_promise_max_days <= PROMISE_MAX_HORIZON_DAYS:
                 raise ValidationError(
                     self.env._(
                         "The furthest promise date of %(company)s must be between "
-                        "1 and 1,825 days ahead.",
+                        "1 and %(max)s days ahead.",
                         company=company.name,
+                        max=PROMISE_MAX_HORIZON_DAYS,
                     )
                 )
-            if not 0 <= company.gentle_promise_grace_days <= 60:
+            if not 0 <= company.gentle_promise_grace_days <= PROMISE_MAX_GRACE_DAYS:
                 raise ValidationError(
                     self.env._(
                         "The promise grace days of %(company)s must be between 0 "
-                        "and 60.",
+                        "and %(max)s.",
                         company=company.name,
+                        max=PROMISE_MAX_GRACE_DAYS,
                     )
                 )
 

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL, format_amount, format_date
 
@@ -299,14 +299,24 @@ class ResPartner(models.Model):
                     days=round(self.gentle_overdue_days),
                 )
             )
-        for count, text in (
-            (self.gentle_dispute_count, env._("dispute(s)")),
-            (self.gentle_promises_broken, env._("broken promise(s)")),
-            (self.gentle_promises_kept, env._("kept promise(s)")),
-            (self.gentle_plans_broken, env._("broken payment plan(s)")),
-        ):
-            if count:
-                parts.append(f"{count} {text}.")
+        if self.gentle_dispute_count:
+            parts.append(
+                env._("%(count)s dispute(s).", count=self.gentle_dispute_count)
+            )
+        if self.gentle_promises_broken:
+            parts.append(
+                env._("%(count)s broken promise(s).", count=self.gentle_promises_broken)
+            )
+        if self.gentle_promises_kept:
+            parts.append(
+                env._("%(count)s kept promise(s).", count=self.gentle_promises_kept)
+            )
+        if self.gentle_plans_broken:
+            parts.append(
+                env._(
+                    "%(count)s broken payment plan(s).", count=self.gentle_plans_broken
+                )
+            )
         years = self.gentle_tenure_days // 365
         if years:
             parts.append(env._("Customer for %(years)s year(s).", years=years))
@@ -553,7 +563,7 @@ class ResPartner(models.Model):
         """Open "Follow up now" with its preview already prepared: the wizard is
         created at once, so the dialog shows exactly what would be sent."""
         wizard = self.env["gentle.followup.send"].create(
-            {"partner_ids": [(6, 0, self.commercial_partner_id.ids)]}
+            {"partner_ids": [Command.set(self.commercial_partner_id.ids)]}
         )
         return {
             "type": "ir.actions.act_window",

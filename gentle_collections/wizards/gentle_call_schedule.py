@@ -3,7 +3,7 @@ from datetime import datetime, time, timedelta
 import pytz
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
@@ -116,7 +116,7 @@ class GentleCallSchedule(models.TransientModel):
             {
                 "partner_id": customer.id,
                 "contact_id": (partner if partner.email else customer).id,
-                "move_ids": [(6, 0, moves.ids)],
+                "move_ids": [Command.set(moves.ids)],
             }
         )
         wizard.action_find_slots()
@@ -219,8 +219,8 @@ class GentleCallSchedule(models.TransientModel):
             raise UserError(self.env._("Search between 1 and 60 days ahead."))
         slots = self._gentle_slots()
         self.slot_id = False
-        self.slot_ids = [(5, 0, 0)] + [
-            (0, 0, {"start": begin, "stop": end}) for begin, end in slots
+        self.slot_ids = [Command.clear()] + [
+            Command.create({"start": begin, "stop": end}) for begin, end in slots
         ]
         self.slot_id = self.slot_ids[:1]
         return self._gentle_reopen()
@@ -267,7 +267,9 @@ class GentleCallSchedule(models.TransientModel):
                     "start": slot.start,
                     "stop": slot.stop,
                     "user_id": self.user_id.id,
-                    "partner_ids": [(6, 0, (self.user_id.partner_id | contact).ids)],
+                    "partner_ids": [
+                        Command.set((self.user_id.partner_id | contact).ids)
+                    ],
                     "description": agenda,
                 }
             )

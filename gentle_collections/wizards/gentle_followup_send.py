@@ -1,6 +1,6 @@
 import json
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.gentle_followup_policy import TONES
@@ -36,9 +36,7 @@ class GentleFollowupSend(models.TransientModel):
         )
         # Preview lines are written by the engine only (see the line's write).
         self.sudo().line_ids = [
-            (
-                0,
-                0,
+            Command.create(
                 {
                     "partner_id": c["partner"].id,
                     "level_id": c["level"].id,
@@ -47,9 +45,11 @@ class GentleFollowupSend(models.TransientModel):
                     "approval": c["approval"],
                     "subject": c["subject"],
                     "body_html": c["body"],
-                    "move_line_ids": [(6, 0, [line.id for line, _lv in c["steps"]])],
+                    "move_line_ids": [
+                        Command.set([line.id for line, _lv in c["steps"]])
+                    ],
                     "steps": json.dumps(engine._gentle_dump(c)),
-                },
+                }
             )
             for c in communications
         ]

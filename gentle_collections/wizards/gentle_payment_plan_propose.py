@@ -1,7 +1,7 @@
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup, escape
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 # Ten years of monthly instalments: more is a typing error.
@@ -108,7 +108,7 @@ class GentlePaymentPlanPropose(models.TransientModel):
         if model == "res.partner" and ids and "partner_id" not in values:
             partner = self.env["res.partner"].browse(ids[:1]).commercial_partner_id
             values["partner_id"] = partner.id
-            values["move_ids"] = [(6, 0, self._gentle_overdue_moves(partner).ids)]
+            values["move_ids"] = [Command.set(self._gentle_overdue_moves(partner).ids)]
         elif model == "account.move" and ids and "move_ids" not in values:
             moves = self.env["account.move"].browse(ids)
             partners = moves.commercial_partner_id
@@ -120,7 +120,7 @@ class GentlePaymentPlanPropose(models.TransientModel):
                     )
                 )
             values["partner_id"] = partners.id
-            values["move_ids"] = [(6, 0, moves.ids)]
+            values["move_ids"] = [Command.set(moves.ids)]
             values["company_id"] = moves.company_id[:1].id
         return values
 
@@ -145,7 +145,7 @@ class GentlePaymentPlanPropose(models.TransientModel):
             moves = self._gentle_overdue_moves(partner)
         context = {
             "default_partner_id": partner.id,
-            "default_move_ids": [(6, 0, moves.ids)],
+            "default_move_ids": [Command.set(moves.ids)],
         }
         if case:
             context["default_case_id"] = case.id
@@ -265,11 +265,13 @@ class GentlePaymentPlanPropose(models.TransientModel):
                 {
                     "partner_id": self.partner_id.commercial_partner_id.id,
                     "company_id": self.company_id.id,
-                    "move_ids": [(6, 0, self.move_ids.ids)],
+                    "move_ids": [Command.set(self.move_ids.ids)],
                     "grace_days": self.grace_days,
                     "case_id": self.case_id.id,
                     "line_ids": [
-                        (0, 0, {"sequence": index, "date_due": day, "amount": amount})
+                        Command.create(
+                            {"sequence": index, "date_due": day, "amount": amount}
+                        )
                         for index, (day, amount) in enumerate(schedule, 1)
                     ],
                 }
