@@ -13,6 +13,7 @@ from odoo.tools import SQL
 
 from .account_move_line import CHASED_MOVE_TYPES, CLOSED_PAYMENT_STATES
 from .gentle_followup_policy import TONE_RANK
+from .gentle_support_tier import OPEN_CASE_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -62,12 +63,13 @@ class GentleFollowupEngine(models.AbstractModel):
                       FROM gentle_collection_case_move_rel gcr
                       JOIN gentle_collection_case gcc ON gcc.id = gcr.case_id
                      WHERE gcr.move_id = am.id
-                       AND gcc.state IN ('new', 'in_progress', 'waiting')
+                       AND gcc.state = ANY(%(open_states)s)
                        AND NOT COALESCE(gcc.needs_triage, FALSE)
                 )
             )""",
             key=company_key,
             date=date,
+            open_states=list(OPEN_CASE_STATES),
         )
 
     @api.model

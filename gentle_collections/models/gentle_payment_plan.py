@@ -505,10 +505,11 @@ class GentleFollowupEngine(models.AbstractModel):
                           ON gcr.move_id = held.move_id
                         JOIN gentle_collection_case gcc ON gcc.id = gcr.case_id
                        WHERE held.plan_id = pl.plan_id
-                         AND gcc.state IN ('new', 'in_progress', 'waiting')
+                         AND gcc.state = ANY(%(open_states)s)
                          AND NOT COALESCE(gcc.needs_triage, FALSE)
                   )""",
             plan_conditions=SQL(" AND ").join(plan_conditions),
+            open_states=list(OPEN_CASE_STATES),
             date=date,
             pre_due_days=PRE_DUE_DAYS,
             key=str(company.id),
