@@ -174,18 +174,8 @@ class GentleFollowupEngine(models.AbstractModel):
         if not move_ids:
             return kept
         # Only the run that stamps the invoice recalls its discount.
-        rows = self.env.execute_query(
-            SQL(
-                """UPDATE account_move SET gentle_discount_nudged_on = %s
-                    WHERE id = ANY(%s) AND gentle_discount_nudged_on IS NULL
-                RETURNING id""",
-                kept[0]["date"],
-                move_ids,
-            )
-        )
-        stamped = {row[0] for row in rows}
-        self.env["account.move"].browse(move_ids).invalidate_recordset(
-            ["gentle_discount_nudged_on"]
+        stamped = self._gentle_stamp_once(
+            "account.move", "gentle_discount_nudged_on", move_ids, kept[0]["date"]
         )
         return [
             c

@@ -554,6 +554,29 @@ class GentleFollowupEngine(models.AbstractModel):
         return kept
 
     @api.model
+    def _gentle_stamp_once(self, model_name, field_name, ids, value):
+        """Set ``field_name`` to ``value`` on the records ``ids`` of
+        ``model_name`` where it is still empty, in one query; return the ids
+        this transaction stamped. A source claims its items with it: only the
+        run that stamps an item sends it, a concurrent run finds it set."""
+        if not ids:
+            return set()
+        records = self.env[model_name].browse(ids)
+        column = SQL.identifier(field_name)
+        rows = self.env.execute_query(
+            SQL(
+                "UPDATE %s SET %s = %s WHERE id = ANY(%s) AND %s IS NULL RETURNING id",
+                SQL.identifier(records._table),
+                column,
+                value,
+                list(ids),
+                column,
+            )
+        )
+        records.invalidate_recordset([field_name])
+        return {row[0] for row in rows}
+
+    @api.model
     def _gentle_claim(self, communications):
         """Claim prepared communications, each all or nothing; return those kept.
 

@@ -316,20 +316,9 @@ class GentleFollowupEngine(models.AbstractModel):
         move_ids = [move.id for c in kept for move in c.get("thanks", [])]
         if not move_ids:
             return kept
-        date = kept[0]["date"]
         # Only the run that stamps the invoice sends its thank-you.
-        rows = self.env.execute_query(
-            SQL(
-                """UPDATE account_move SET gentle_thanked_on = %s
-                    WHERE id = ANY(%s) AND gentle_thanked_on IS NULL
-                RETURNING id""",
-                date,
-                move_ids,
-            )
-        )
-        stamped = {row[0] for row in rows}
-        self.env["account.move"].browse(move_ids).invalidate_recordset(
-            ["gentle_thanked_on"]
+        stamped = self._gentle_stamp_once(
+            "account.move", "gentle_thanked_on", move_ids, kept[0]["date"]
         )
         return [
             c for c in kept if all(move.id in stamped for move in c.get("thanks", []))
@@ -346,18 +335,11 @@ class GentleFollowupEngine(models.AbstractModel):
         ]
         if not promise_ids:
             return communications
-        rows = self.env.execute_query(
-            SQL(
-                """UPDATE gentle_payment_promise SET thanked_on = %s
-                    WHERE id = ANY(%s) AND thanked_on IS NULL
-                RETURNING id""",
-                communications[0]["date"],
-                promise_ids,
-            )
-        )
-        stamped = {row[0] for row in rows}
-        self.env["gentle.payment.promise"].browse(promise_ids).invalidate_recordset(
-            ["thanked_on"]
+        stamped = self._gentle_stamp_once(
+            "gentle.payment.promise",
+            "thanked_on",
+            promise_ids,
+            communications[0]["date"],
         )
         return [
             c
