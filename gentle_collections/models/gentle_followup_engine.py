@@ -2,17 +2,16 @@ import json
 import logging
 import time
 from collections import defaultdict
-from datetime import timedelta
 
 import psycopg2.errors
 import pytz
 from markupsafe import Markup, escape
 
-from odoo import Command, api, fields, models, tools
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 from .account_move_line import CHASED_MOVE_TYPES, CLOSED_PAYMENT_STATES
-from .gentle_followup_policy import TONE_RANK
+from .gentle_followup_policy import HARDSHIP_MAX_TONE, TONE_RANK
 from .gentle_support_tier import OPEN_CASE_STATES
 
 _logger = logging.getLogger(__name__)
@@ -41,17 +40,21 @@ class GentleFollowupEngine(models.AbstractModel):
 
     @api.model
     def _gentle_hold_sql(self, date):
-        """SQL condition, true when an invoice must not be chased on ``date``.
+        """SQL condition, true when an invoice must not be chased on ``date``:
+        the one SQL definition of a hold, that every source applies.
 
         Aliases: ``am`` is the invoice (account_move), ``rp`` its commercial
-        partner (res_partner). Later features (cases, promises, plans, hardship)
-        extend it with ``SQL("(%s OR ...)", super()._gentle_hold_sql(date))``.
-        Keep it in step with ``account.move._gentle_hold_reasons``.
+        partner (res_partner). ``account.move._gentle_hold_reasons`` is its
+        Python twin, in words; a parity test runs both on the same invoices.
         """
         company_key = str(self.env.company.id)
         self.env["gentle.collection.case"].flush_model(
             ["state", "move_ids", "needs_triage"]
         )
+        self.env["gentle.payment.promise"].flush_model(
+            ["state", "move_ids", "date_deadline"]
+        )
+        self.env["gentle.payment.plan"].flush_model(["state", "move_ids"])
         return SQL(
             """(
                 am.payment_state = 'blocked'
@@ -65,6 +68,20 @@ class GentleFollowupEngine(models.AbstractModel):
                      WHERE gcr.move_id = am.id
                        AND gcc.state = ANY(%(open_states)s)
                        AND NOT COALESCE(gcc.needs_triage, FALSE)
+                )
+                OR EXISTS (
+                    SELECT 1
+                      FROM gentle_payment_promise_move_rel gpmr
+                      JOIN gentle_payment_promise gpp ON gpp.id = gpmr.promise_id
+                     WHERE gpmr.move_id = am.id
+                       AND gpp.state = 'open'
+                       AND gpp.date_deadline >= %(date)s
+                )
+                OR EXISTS (
+                    SELECT 1
+                      FROM gentle_payment_plan_move_rel gppr
+                      JOIN gentle_payment_plan gpl ON gpl.id = gppr.plan_id
+                     WHERE gppr.move_id = am.id AND gpl.state = 'agreed'
                 )
             )""",
             key=company_key,
@@ -138,19 +155,22 @@ class GentleFollowupEngine(models.AbstractModel):
         )
 
     @api.model
+    def _gentle_sources(self):
+        """The sources of follow-up (models inheriting ``gentle.followup.source``),
+        in their sequence."""
+        names = self.env.registry.descendants(["gentle.followup.source"], "_inherit")
+        sources = [self.env[name] for name in names if name != "gentle.followup.source"]
+        return sorted(
+            sources, key=lambda source: (source._gentle_sequence, source._name)
+        )
+
+    @api.model
     def _gentle_due_partners_sql(self, company, date, partner_ids=None):
         """SQL selecting the customers (column ``partner_id``) with something due
-        for follow-up on ``date``, from every source of follow-up.
-
-        The receivable lines of invoices are the first source; later features
-        add theirs (payment-plan instalments) with ``UNION``. Whatever a source
-        selects here, :meth:`_gentle_prepare_sources` must turn into a message
-        and :meth:`_gentle_record_history` mark as done, or the customer would
-        stay due forever.
-        """
-        return SQL(
-            "SELECT due_lines.partner_id FROM (%s) due_lines",
-            self._gentle_due_lines_sql(company, date, partner_ids),
+        for follow-up on ``date``, from every source (``UNION``)."""
+        return SQL(" UNION ").join(
+            SQL("(%s)", source._gentle_due_sql(company, date, partner_ids))
+            for source in self._gentle_sources()
         )
 
     @api.model
@@ -304,96 +324,34 @@ class GentleFollowupEngine(models.AbstractModel):
 
     @api.model
     def _gentle_prepare(self, company, date, partner_ids):
-        """What the follow-up would do for these customers on ``date``, unsaved.
-
-        :returns: list of dicts, one per customer: ``partner``, ``steps`` (list of
-            ``(line, level)``), ``level`` (the firmest), ``policy``, ``tone``,
-            ``channels``, ``approval``, ``subject``, ``body``.
-        """
+        """What the follow-up would do for these customers on ``date``, unsaved:
+        one :class:`Communication` per customer with anything due, in customer
+        order, its items filled in by every source, its tone settled
+        (:meth:`_gentle_settle_tone`) and its message rendered."""
         if not partner_ids:
             return []
         for model in ("account.move.line", "account.move", "res.partner"):
             self.env[model].flush_model()
-        rows = self.env.execute_query(
-            self._gentle_due_lines_sql(company, date, partner_ids)
-        )
-        lines = self.env["account.move.line"].browse([row[0] for row in rows])
-        steps_by_partner = defaultdict(list)
-        for line in lines:
-            step = line._gentle_next_step(today=date)
-            if step and step.date <= date:
-                level = self.env["gentle.followup.level"].browse(step.level.id)
-                steps_by_partner[line.move_id.commercial_partner_id].append(
-                    (line, level)
-                )
-        communications = []
-        for partner, steps in steps_by_partner.items():
-            steps.sort(key=lambda s: (s[0].date_maturity, s[0].move_id.name or ""))
-            levels = self.env["gentle.followup.level"].union(*(s[1] for s in steps))
-            firmest = max(levels, key=lambda lv: (TONE_RANK[lv.tone], lv.day_offset))
-            communications.append(
-                {
-                    "partner": partner,
-                    "company": company,
-                    "date": date,
-                    "steps": steps,
-                    "level": firmest,
-                    "policy": firmest.policy_id,
-                    "tone": firmest.tone,
-                    "channels": levels._channels(),
-                    "approval": any(levels.mapped("requires_approval")),
-                }
-            )
-        communications = self._gentle_prepare_sources(
-            company, date, partner_ids, communications
-        )
+        by_partner = {}
+        for source in self._gentle_sources():
+            source._gentle_fill(by_partner, company, date, partner_ids)
+        communications = [by_partner[key] for key in sorted(by_partner)]
+        self._gentle_settle_tone(communications)
         self._gentle_render(communications)
         return communications
 
     @api.model
-    def _gentle_prepare_sources(self, company, date, partner_ids, communications):
-        """Add what other sources of follow-up have due for these customers.
-
-        ``communications`` holds one dict per customer with invoice lines due
-        (see :meth:`_gentle_prepare`). A source adds its own items to the
-        customer's communication, so that a customer still gets one message per
-        run, or adds a communication of its own (``steps`` empty, its own
-        ``template``) for a customer with nothing else due.
-
-        :returns: the communications, in customer order
-        """
-        return sorted(communications, key=lambda c: c["partner"].id)
-
-    @api.model
-    def _gentle_source_communications(
-        self, communications, company, date, partner_ids, template_xmlid
-    ):
-        """For a source of :meth:`_gentle_prepare_sources`: the communication of
-        each of ``partner_ids``, keyed by id. A customer already in
-        ``communications`` keeps theirs (one message per run); the others get a
-        friendly email in the source's own wording (``template_xmlid``), added
-        to ``communications``."""
-        by_partner = {c["partner"].id: c for c in communications}
-        template = (
-            self.env.ref(template_xmlid, raise_if_not_found=False)
-            or self.env["mail.template"]
-        )
-        for partner_id in partner_ids:
-            if partner_id not in by_partner:
-                by_partner[partner_id] = {
-                    "partner": self.env["res.partner"].browse(partner_id),
-                    "company": company,
-                    "date": date,
-                    "steps": [],
-                    "level": self.env["gentle.followup.level"],
-                    "policy": self.env["gentle.followup.policy"],
-                    "tone": "friendly",
-                    "channels": ["email"],
-                    "approval": False,
-                    "template": template,
-                }
-                communications.append(by_partner[partner_id])
-        return {partner_id: by_partner[partner_id] for partner_id in partner_ids}
+    def _gentle_settle_tone(self, communications):
+        """Named hook, once every source has filled the communications and
+        before their wording is chosen: the tone a customer in hardship
+        receives is never firmer than ``HARDSHIP_MAX_TONE``, so that the wording
+        and the recorded action follow it."""
+        for communication in communications:
+            partner = communication.partner.with_company(communication.company)
+            if TONE_RANK[communication.tone] > TONE_RANK[
+                HARDSHIP_MAX_TONE
+            ] and partner._gentle_in_hardship(communication.date):
+                communication.tone = HARDSHIP_MAX_TONE
 
     @api.model
     def _gentle_render(self, communications):
@@ -403,23 +361,25 @@ class GentleFollowupEngine(models.AbstractModel):
         """
         self._gentle_ensure_access_tokens(
             self.env["account.move"].union(
-                *(line.move_id for c in communications for line, _lv in c["steps"])
+                *(
+                    line.move_id
+                    for c in communications
+                    for line, _lv in c.items.get("steps", [])
+                )
             )
         )
         by_template = defaultdict(list)
         for communication in communications:
-            template = communication.get("template")
-            if not template and communication["policy"]:
-                template = communication["policy"]._get_template(
-                    communication["tone"], communication["partner"].gentle_style
+            if not communication.template and communication.policy:
+                communication.template = communication.policy._get_template(
+                    communication.tone, communication.partner.gentle_style
                 )
-            communication["template"] = template
-            communication["subject"] = communication["body"] = False
-            if template and "email" in communication["channels"]:
-                by_template[template].append(communication)
+            communication.subject = communication.body = False
+            if communication.template and "email" in communication.channels:
+                by_template[communication.template].append(communication)
         for template, group in by_template.items():
             context = self._gentle_render_context(group)
-            partner_ids = [c["partner"].id for c in group]
+            partner_ids = [c.partner.id for c in group]
             template = template.with_context(**context)
             subjects = template._render_field("subject", partner_ids, compute_lang=True)
             bodies = template._render_field("body_html", partner_ids, compute_lang=True)
@@ -428,45 +388,38 @@ class GentleFollowupEngine(models.AbstractModel):
             Message = self.env["mail.message"]
             body_field = Message._fields["body"]
             for communication in group:
-                communication["subject"] = subjects[communication["partner"].id]
-                communication["body"] = body_field.convert_to_cache(
-                    bodies[communication["partner"].id], Message
+                communication.subject = subjects[communication.partner.id]
+                communication.body = body_field.convert_to_cache(
+                    bodies[communication.partner.id], Message
                 )
+        for source in self._gentle_sources():
+            source._gentle_rendered(communications)
 
     @api.model
     def _gentle_render_context(self, communications):
         """Rendering context of the messages of ``communications`` (one template):
-        what each customer's message lists, keyed by customer id."""
-        return {
-            "gentle_company_name": communications[0]["company"].name,
-            "gentle_followup_date": communications[0]["date"],
-            "gentle_followup_lines": {
-                c["partner"].id: [line.id for line, _lv in c["steps"]]
-                for c in communications
-            },
+        what each customer's message lists, keyed by customer id, from every
+        source (see ``res.partner._gentle_followup_table``)."""
+        context = {
+            "gentle_company_name": communications[0].company.name,
+            "gentle_followup_date": communications[0].date,
         }
+        for source in self._gentle_sources():
+            context.update(source._gentle_render_context(communications))
+        return context
 
     @api.model
-    def _gentle_dump(self, communication):
-        """What a preview keeps of ``communication`` to send it unchanged later:
-        a JSON-able dict, read back by :meth:`_gentle_load`."""
-        return {
-            "steps": [[line.id, level.id] for line, level in communication["steps"]],
-            "channels": list(communication["channels"]),
-        }
-
-    @api.model
-    def _gentle_load(self, data):
-        """The items of a communication kept by :meth:`_gentle_dump`."""
-        Line = self.env["account.move.line"]
-        Level = self.env["gentle.followup.level"]
-        return {
-            "steps": [
-                (Line.browse(line_id), Level.browse(level_id))
-                for line_id, level_id in data["steps"]
-            ],
-            "channels": data["channels"],
-        }
+    def _gentle_signature(self, communication):
+        """What a preview compares to tell whether ``communication``, prepared
+        again, is the one it showed: each source's claim keys, sorted."""
+        return repr(
+            sorted(
+                (source._name, sorted(source._gentle_claim_keys(items)))
+                for source in self._gentle_sources()
+                if (items := communication.items.get(source._gentle_key))
+            )
+            + [("channels", list(communication.channels))]
+        )
 
     @api.model
     def _gentle_ensure_access_tokens(self, moves):
@@ -487,101 +440,11 @@ class GentleFollowupEngine(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _gentle_record_history(self, communications):
-        """Insert one history row per (line, level); keep only what we inserted.
-
-        The UNIQUE constraint makes a second insert of the same row a no-op, so a
-        concurrent run cannot act on the same line and level twice.
-        """
-        History = self.env["gentle.followup.history"]
-        steps = [(line, level, c) for c in communications for line, level in c["steps"]]
-        if not steps:
-            for communication in communications:
-                communication["history"] = History
-            return communications
-        now = self.env.cr.now()
-        rows = self.env.execute_query(
-            SQL(
-                """INSERT INTO gentle_followup_history
-                       (move_line_id, move_id, partner_id, company_id, level_id,
-                        day_offset, date, create_uid, write_uid, create_date,
-                        write_date)
-                   SELECT line_id, move_id, partner_id, company_id, level_id,
-                          day_offset, run_date, %(uid)s, %(uid)s, %(now)s, %(now)s
-                     FROM unnest(%(lines)s::int[], %(moves)s::int[],
-                                 %(partners)s::int[], %(companies)s::int[],
-                                 %(levels)s::int[], %(offsets)s::int[],
-                                 %(dates)s::date[])
-                          AS t(line_id, move_id, partner_id, company_id, level_id,
-                               day_offset, run_date)
-                   ON CONFLICT ON CONSTRAINT gentle_followup_history_line_level_unique
-                   DO NOTHING
-                   RETURNING id, move_line_id, level_id""",
-                uid=self.env.uid,
-                now=now,
-                lines=[line.id for line, _lv, _c in steps],
-                moves=[line.move_id.id for line, _lv, _c in steps],
-                partners=[c["partner"].id for _l, _lv, c in steps],
-                companies=[c["company"].id for _l, _lv, c in steps],
-                levels=[level.id for _l, level, _c in steps],
-                offsets=[level.day_offset for _l, level, _c in steps],
-                dates=[c["date"] for _l, _lv, c in steps],
-            )
-        )
-        inserted = {(line_id, level_id): hist_id for hist_id, line_id, level_id in rows}
-        kept = []
-        for communication in communications:
-            history_ids = [
-                inserted[(line.id, level.id)]
-                for line, level in communication["steps"]
-                if (line.id, level.id) in inserted
-            ]
-            if len(history_ids) != len(communication["steps"]):
-                # Another run got there first: never send what it already sent.
-                continue
-            communication["history"] = History.browse(history_ids)
-            kept.append(communication)
-        lines = self.env["account.move.line"].browse(
-            [line.id for line, _l, _c in steps]
-        )
-        lines.invalidate_recordset(["gentle_history_ids"])
-        lines.move_id.invalidate_recordset(["gentle_history_ids"])
-        # The rows were inserted in SQL: tell the ORM, so that the lines' next
-        # step and their invoices' summary are recomputed.
-        History.browse([row[0] for row in rows]).modified(
-            ["move_line_id", "move_id", "level_id", "date", "day_offset"], create=True
-        )
-        return kept
-
-    @api.model
-    def _gentle_stamp_once(self, model_name, field_name, ids, value):
-        """Set ``field_name`` to ``value`` on the records ``ids`` of
-        ``model_name`` where it is still empty, in one query; return the ids
-        this transaction stamped. A source claims its items with it: only the
-        run that stamps an item sends it, a concurrent run finds it set."""
-        if not ids:
-            return set()
-        records = self.env[model_name].browse(ids)
-        column = SQL.identifier(field_name)
-        rows = self.env.execute_query(
-            SQL(
-                "UPDATE %s SET %s = %s WHERE id = ANY(%s) AND %s IS NULL RETURNING id",
-                SQL.identifier(records._table),
-                column,
-                value,
-                list(ids),
-                column,
-            )
-        )
-        records.invalidate_recordset([field_name])
-        return {row[0] for row in rows}
-
-    @api.model
     def _gentle_claim(self, communications):
         """Claim prepared communications, each all or nothing; return those kept.
 
-        Every source claims its items in :meth:`_gentle_record_history`, in one
-        query for all communications. A communication with any item claimed
+        Every source claims its items (``gentle.followup.source._gentle_claim``),
+        in one query for all communications. A communication with any item claimed
         before (by another run, or an older preview) is dropped by its source;
         what the other sources claimed for it must then not stay either, or
         those items would be marked done and never be reminded. So the claims
@@ -594,7 +457,9 @@ class GentleFollowupEngine(models.AbstractModel):
         self.env.flush_all()
         while pending:
             with self.env.cr.savepoint(flush=False) as savepoint:
-                kept = self._gentle_record_history(pending)
+                kept = pending
+                for source in self._gentle_sources():
+                    kept = source._gentle_claim(kept)
                 self.env.flush_all()
                 if len(kept) == len(pending):
                     return kept
@@ -607,9 +472,12 @@ class GentleFollowupEngine(models.AbstractModel):
 
     @api.model
     def _gentle_claimed(self, communications):
-        """Side effects of claimed communications that are not messages (late
-        fees, say): run once every source has kept them, just before their
-        actions are made. Sources extend it."""
+        """Named hook, once every source has kept the communications and just
+        before their actions are made: side effects that are not messages. The
+        late fee of levels that charge one is charged here, so never for a step
+        another run got to first, nor for a reminder dropped after its steps
+        were claimed."""
+        self.env["gentle.late.fee"]._gentle_charge_claimed(communications)
 
     @api.model
     def _gentle_execute(self, communications):
@@ -622,53 +490,49 @@ class GentleFollowupEngine(models.AbstractModel):
         vals_list = [
             self._gentle_action_values(communication, channel)
             for communication in communications
-            for channel in communication["channels"]
+            for channel in communication.channels
         ]
         # Actions are the engine's record of what it did: users cannot write
         # them (see gentle.followup.action.write), the engine does.
         actions = Action.sudo().create(vals_list).with_env(self.env)
         self._gentle_carry_out(actions.filtered(lambda a: a.state == "queued"))
-        self._gentle_log_on_invoices(actions)
+        self._gentle_log(actions)
         return actions
 
     @api.model
     def _gentle_action_values(self, communication, channel):
         """Values of the ``gentle.followup.action`` of ``communication`` on
-        ``channel``; sources add what they were about."""
-        waiting = communication["approval"] and channel in ("email", "sms", "letter")
-        return {
-            "partner_id": communication["partner"].id,
-            "company_id": communication["company"].id,
-            "policy_id": communication["policy"].id,
-            "level_id": communication["level"].id,
-            "tone": communication["tone"],
+        ``channel``; each source adds what it was about."""
+        waiting = communication.approval and channel in ("email", "sms", "letter")
+        values = {
+            "partner_id": communication.partner.id,
+            "company_id": communication.company.id,
+            "policy_id": communication.policy.id,
+            "level_id": communication.level.id,
+            "tone": communication.tone,
             "channel": channel,
             "state": "awaiting_approval" if waiting else "queued",
-            "date": communication["date"],
-            "history_ids": [Command.set(communication["history"].ids)],
-            "move_ids": [Command.set(communication["history"].move_id.ids)],
-            "subject": communication["subject"],
-            "body_html": communication["body"],
-            "amount_due": sum(
-                line.amount_residual for line, _lv in communication["steps"]
-            ),
+            "date": communication.date,
+            "subject": communication.subject,
+            "body_html": communication.body,
+            "amount_due": 0.0,
             "responsible_id": self._gentle_responsible(communication).id,
             "tz_warning": "\n".join(
-                self._gentle_tz_warnings(
-                    communication["partner"], communication["company"]
-                )
+                self._gentle_tz_warnings(communication.partner, communication.company)
             )
             or False,
         }
+        for source in self._gentle_sources():
+            values.update(source._gentle_action_values(communication, channel))
+            values["amount_due"] += source._gentle_amount_due(communication)
+        return values
 
     @api.model
     def _gentle_responsible(self, communication):
         """Who handles calls and activities: the salesperson, else the run's user."""
-        moves = communication["history"].move_id
+        moves = communication.history.move_id
         return (
-            moves.invoice_user_id[:1]
-            or communication["partner"].user_id
-            or self.env.user
+            moves.invoice_user_id[:1] or communication.partner.user_id or self.env.user
         )
 
     @api.model
@@ -686,9 +550,13 @@ class GentleFollowupEngine(models.AbstractModel):
 
     @api.model
     def _gentle_recipients(self, action):
-        """The invoice contacts with an email address, else the customer itself."""
-        contacts = action.move_ids.partner_id.filtered("email")
-        return contacts or action.partner_id
+        """Who the email goes to: the first source's contacts with an email
+        address (the invoices' contacts), else the customer itself."""
+        for source in self._gentle_sources():
+            contacts = source._gentle_recipients(action)
+            if contacts:
+                return contacts
+        return action.partner_id
 
     @api.model
     def _gentle_attachments(self, action):
@@ -822,61 +690,21 @@ class GentleFollowupEngine(models.AbstractModel):
         action._gentle_engine_write({"activity_id": activity.id, "state": "sent"})
 
     @api.model
-    def _gentle_log_on_invoices(self, actions):
-        """One note per invoice, written in one batch, whatever the invoice count."""
-        labels = dict(actions._fields["channel"]._description_selection(self.env))
-        states = dict(actions._fields["state"]._description_selection(self.env))
-        notes = defaultdict(list)
-        for action in actions:
-            for history in action.history_ids:
-                notes[history.move_id.id].append(
-                    self.env._(
-                        "%(level)s: %(channel)s (%(state)s)",
-                        level=history.level_id.display_name,
-                        channel=labels[action.channel],
-                        state=states[action.state],
-                    )
-                )
-        if not notes:
-            return
-        bodies = {
-            move_id: Markup("<p>%s</p><ul>%s</ul>")
-            % (
-                self.env._("Follow-up"),
-                Markup().join(
-                    Markup("<li>%s</li>") % text for text in sorted(set(texts))
-                ),
-            )
-            for move_id, texts in notes.items()
-        }
-        self.env["account.move"].browse(list(bodies))._message_log_batch(bodies=bodies)
+    def _gentle_log(self, actions):
+        """Each source notes what the actions did on its records, in batches."""
+        for source in self._gentle_sources():
+            source._gentle_log(actions)
 
     @api.model
     def _gentle_approval_changes(self, action):
-        """What changed, in words, since ``action`` was prepared for approval: a
-        reminder line paid or settled, an invoice put on hold. Empty: it may go
-        out as it is. Sources whose items are not invoice lines extend it."""
-        today = fields.Date.context_today(self)
-        changes = []
-        for history in action.history_ids.sorted(lambda h: h.move_line_id.id):
-            line = history.move_line_id
-            if not line._gentle_is_open():
-                changes.append(
-                    self.env._(
-                        "%(invoice)s is paid or settled", invoice=line.move_id.name
-                    )
-                )
-                continue
-            reasons = line.move_id._gentle_hold_reasons(today)
-            if reasons:
-                changes.append(
-                    self.env._(
-                        "%(invoice)s is on hold (%(reasons)s)",
-                        invoice=line.move_id.name,
-                        reasons=", ".join(reasons),
-                    )
-                )
-        return changes
+        """What changed, in words, since ``action`` was prepared for approval,
+        from every source (a reminder line paid, an invoice put on hold, a
+        recalled discount ended). Empty: it may go out as it is."""
+        return [
+            change
+            for source in self._gentle_sources()
+            for change in source._gentle_approval_changes(action)
+        ]
 
     @api.model
     def _send_approved(self, actions):
@@ -921,7 +749,8 @@ class GentleFollowupEngine(models.AbstractModel):
                 subtype_xmlid="mail.mt_note",
             )
         # Released: the next run reminds of what is still due, worded afresh.
-        stale.history_ids.sudo().unlink()
+        for source in self._gentle_sources():
+            source._gentle_release(stale)
         sent._gentle_engine_write({"state": "queued", "postponed_until": False})
         self._gentle_carry_out(sent)
         for action in sent:
@@ -970,52 +799,11 @@ class GentleFollowupEngine(models.AbstractModel):
         return {
             "done": len(locked),
             "remaining": len(due) - len(batch),
-            "lines": sum(len(c["steps"]) for c in communications),
+            "lines": sum(len(c.items.get("steps", [])) for c in communications),
             "actions": actions,
             "partner_ids": locked,
             "seconds": time.monotonic() - started,
         }
-
-    @api.model
-    def _gentle_demo_run(self):
-        """Demo data: run the follow-up once, as if a collector pressed the button,
-        and show what a failed send looks like on one customer."""
-        company = self.env.company
-        result = self._gentle_run(company, window=False, limit=1000)
-        emails = result["actions"].filtered(
-            lambda a: a.channel == "email" and a.mail_message_id
-        )
-        failing = (
-            emails.filtered(lambda a: (a.partner_id.email or "").endswith(".invalid"))
-            or emails[:1]
-        )
-        for action in failing[:1]:
-            mails = (
-                self.env["mail.mail"]
-                .sudo()
-                .search([("mail_message_id", "=", action.mail_message_id.id)])
-            )
-            mails._postprocess_sent_message(
-                success_pids=[],
-                failure_reason="550 5.1.1 Recipient address rejected (demo)",
-                failure_type="mail_email_invalid",
-            )
-            mails.write({"state": "exception"})
-        return result
-
-    @api.model
-    def _gentle_demo_replay(self, days=110):
-        """Demo data: run the follow-up once a day over the past ``days`` days, as
-        the hourly cron would have, so customers stand at every level of the
-        ladder; score the customers; then run it today."""
-        company = self.env.company
-        now = fields.Datetime.now()
-        for days_ago in range(days, 0, -1):
-            self._gentle_run(
-                company, now=now - timedelta(days=days_ago), window=False, limit=1000
-            )
-        self.env["gentle.score.engine"]._gentle_recompute(company)
-        return self._gentle_demo_run()
 
     @api.model
     def _cron_followup(self, now=None):

@@ -9,6 +9,8 @@ TONES = [
     ("final", "Final"),
 ]
 TONE_RANK = {tone: rank for rank, (tone, _label) in enumerate(TONES)}
+# The firmest tone a customer in hardship mode ever receives.
+HARDSHIP_MAX_TONE = "neutral"
 # How plainly a customer likes to be spoken to: the wording of reminders follows.
 STYLES = [
     ("direct", "Direct"),

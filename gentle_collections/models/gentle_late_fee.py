@@ -50,23 +50,16 @@ class GentleLateFee(models.Model):
         ),
     ]
 
-
-class GentleFollowupEngine(models.AbstractModel):
-    _inherit = "gentle.followup.engine"
-
     @api.model
-    def _gentle_claimed(self, communications):
-        """Charge the late fee of levels that charge one, for the steps of the
-        communications kept by every source: never for a step another run got
-        to first, nor for a reminder dropped after its steps were claimed."""
-        result = super()._gentle_claimed(communications)
+    def _gentle_charge_claimed(self, communications):
+        """Charge the late fee of the levels that charge one, for the steps the
+        follow-up just claimed (``gentle.followup.engine._gentle_claimed``)."""
         for communication in communications:
-            for history in communication["history"]:
+            for history in communication.history:
                 if history.level_id.charge_fee:
                     history.move_id._gentle_charge_late_fee(
-                        communication["date"], history.level_id.policy_id
+                        communication.date, history.level_id.policy_id
                     )
-        return result
 
 
 class AccountMove(models.Model):

@@ -11,7 +11,6 @@ from odoo.tools.sql import column_exists
 # Defines gentle.score.engine before the extension below (models load in the
 # order their classes are defined; this module sorts before it).
 from . import gentle_score_engine  # noqa: F401
-from .gentle_followup_policy import TONE_RANK
 from .gentle_reply_reader import (
     gentle_read_promise,
     gentle_reply_excerpt,
@@ -22,8 +21,6 @@ from .gentle_reply_reader import (
 _logger = logging.getLogger(__name__)
 
 PROMISE_INVOICE_TYPES = ("out_invoice", "out_receipt")
-# The firmest tone a customer in hardship mode ever receives.
-HARDSHIP_MAX_TONE = "neutral"
 # Models whose customer replies are read for a promise to pay.
 REPLY_MODELS = ("res.partner", "account.move", "gentle.collection.case")
 
@@ -701,40 +698,6 @@ class GentlePaymentPromise(models.Model):
             ),
             user_id=user.id,
         )
-
-
-class GentleFollowupEngine(models.AbstractModel):
-    _inherit = "gentle.followup.engine"
-
-    @api.model
-    def _gentle_hold_sql(self, date):
-        self.env["gentle.payment.promise"].flush_model(
-            ["state", "move_ids", "date_deadline"]
-        )
-        return SQL(
-            """(%s OR EXISTS (
-                    SELECT 1
-                      FROM gentle_payment_promise_move_rel gpmr
-                      JOIN gentle_payment_promise gpp ON gpp.id = gpmr.promise_id
-                     WHERE gpmr.move_id = am.id
-                       AND gpp.state = 'open'
-                       AND gpp.date_deadline >= %s
-                ))""",
-            super()._gentle_hold_sql(date),
-            date,
-        )
-
-    @api.model
-    def _gentle_render(self, communications):
-        # Hardship: never firmer than neutral. The tone is settled before the
-        # template is chosen, so the wording and the recorded action follow it.
-        for communication in communications:
-            partner = communication["partner"].with_company(communication["company"])
-            if partner._gentle_in_hardship(communication["date"]) and (
-                TONE_RANK[communication["tone"]] > TONE_RANK[HARDSHIP_MAX_TONE]
-            ):
-                communication["tone"] = HARDSHIP_MAX_TONE
-        return super()._gentle_render(communications)
 
 
 class AccountMove(models.Model):

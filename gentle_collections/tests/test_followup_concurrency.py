@@ -348,8 +348,8 @@ class TestFollowupConcurrency(TransactionCase):
             first = engine._gentle_prepare(company, run_date, [customer])
             new_move = self._post_invoice(env, customer)
             second = engine._gentle_prepare(company, run_date, [customer])
-            self.assertEqual(len(first[0]["steps"]), 2)
-            self.assertEqual(len(second[0]["steps"]), 3)
+            self.assertEqual(len(first[0].items["steps"]), 2)
+            self.assertEqual(len(second[0].items["steps"]), 3)
             self.assertTrue(engine._gentle_execute(first))
             self.assertFalse(engine._gentle_execute(second))
         self.assertEqual(self._history_of(new_move.id), [])
@@ -388,9 +388,9 @@ class TestFollowupConcurrency(TransactionCase):
                 second_env["res.company"].browse(self.company_id), run_date, [customer]
             )
             first = engine._gentle_prepare(company, run_date, [customer])
-            first[0]["steps"] = [
+            first[0].items["steps"] = [
                 (line, level)
-                for line, level in first[0]["steps"]
+                for line, level in first[0].items["steps"]
                 if line.move_id.id != new_move.id
             ]
             self.assertTrue(engine._gentle_execute(first))
@@ -512,12 +512,12 @@ class TestFollowupConcurrency(TransactionCase):
 
         def thanks_only(first, second):
             for communication in (first, second):
-                self.assertEqual(communication["thanks"].ids, [paid_id])
+                self.assertEqual(communication.items["thanks"].ids, [paid_id])
                 self.assertEqual(
-                    [line.move_id.id for line, _level in communication["steps"]],
+                    [line.move_id.id for line, _level in communication.items["steps"]],
                     [overdue_id],
                 )
-            first["steps"] = []
+            first.items["steps"] = []
 
         refused, kept = self._claimed_in_two_transactions(customer, thanks_only)
         self.assertTrue(refused or not kept)
@@ -573,15 +573,15 @@ class TestFollowupConcurrency(TransactionCase):
                 self.assertEqual(
                     [
                         (line.id, step)
-                        for line, step in communication.get("instalments", [])
+                        for line, step in communication.items.get("instalments", [])
                     ],
                     [(instalment_id, "due")],
                 )
                 self.assertEqual(
-                    [line.move_id.id for line, _level in communication["steps"]],
+                    [line.move_id.id for line, _level in communication.items["steps"]],
                     [overdue_id],
                 )
-            first["steps"] = []
+            first.items["steps"] = []
 
         refused, kept = self._claimed_in_two_transactions(customer, instalment_only)
         self.assertTrue(refused or not kept)

@@ -149,7 +149,8 @@ class TestFollowupHistory(GentleFollowupCommon):
         first = self.engine._gentle_execute(communications)
         self.assertTrue(first)
         again = self.engine._gentle_execute(
-            [dict(c, history=None) for c in communications]
+            self.engine._gentle_prepare(self.company, RUN_DATE, self.customer.ids)
+            or communications
         )
         self.assertFalse(again)
         self.assertEqual(len(self._gentle_history(self.move)), 1)

@@ -174,13 +174,15 @@ class TestGentleLateFee(GentleFollowupCommon):
         self._gentle_pay(paid, date(2026, 11, 9))
         engine = self.engine
         [reminder] = engine._gentle_prepare(self.company, RUN_DATE, self.customer.ids)
-        self.assertEqual(reminder["thanks"], paid)
-        self.assertTrue(any(line.move_id == overdue for line, _lv in reminder["steps"]))
+        self.assertEqual(reminder.items["thanks"], paid)
+        self.assertTrue(
+            any(line.move_id == overdue for line, _lv in reminder.items["steps"])
+        )
         # Another run got to the thank-you first (with no reminder of its own).
         [thanks_only] = engine._gentle_prepare(
             self.company, RUN_DATE, self.customer.ids
         )
-        thanks_only["steps"] = []
+        thanks_only.items["steps"] = []
         self.assertTrue(engine._gentle_execute([thanks_only]))
         self.assertFalse(engine._gentle_execute([reminder]))
         self.assertFalse(self._fees(overdue))

@@ -521,9 +521,9 @@ class TestGentlePaymentPlan(GentlePlanCommon):
         [instalment_only] = engine._gentle_prepare(
             self.company, day, [self.customer.id]
         )
-        self.assertTrue(both["instalments"])
-        self.assertTrue(both["steps"])
-        instalment_only["steps"] = []
+        self.assertTrue(both.items["instalments"])
+        self.assertTrue(both.items["steps"])
+        instalment_only.items["steps"] = []
         self.assertTrue(engine._gentle_execute([instalment_only]))
         self.assertFalse(engine._gentle_execute([both]))
         History = self.env["gentle.followup.history"]

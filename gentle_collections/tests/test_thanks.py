@@ -211,9 +211,9 @@ class TestGentleThanks(AccountTestInvoicingCommon):
         day = date(2026, 3, 5)
         [both] = engine._gentle_prepare(self.company, day, self.customer.ids)
         [thanks_only] = engine._gentle_prepare(self.company, day, self.customer.ids)
-        self.assertEqual(both["thanks"], paid)
-        self.assertTrue(both["steps"])
-        thanks_only["steps"] = []
+        self.assertEqual(both.items["thanks"], paid)
+        self.assertTrue(both.items["steps"])
+        thanks_only.items["steps"] = []
         self.assertTrue(engine._gentle_execute([thanks_only]))
         self.assertFalse(engine._gentle_execute([both]))
         History = self.env["gentle.followup.history"]

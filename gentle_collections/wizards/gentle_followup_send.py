@@ -1,5 +1,3 @@
-import json
-
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
@@ -38,17 +36,17 @@ class GentleFollowupSend(models.TransientModel):
         self.sudo().line_ids = [
             Command.create(
                 {
-                    "partner_id": c["partner"].id,
-                    "level_id": c["level"].id,
-                    "tone": c["tone"],
-                    "channels": ", ".join(c["channels"]),
-                    "approval": c["approval"],
-                    "subject": c["subject"],
-                    "body_html": c["body"],
+                    "partner_id": c.partner.id,
+                    "level_id": c.level.id,
+                    "tone": c.tone,
+                    "channels": ", ".join(c.channels),
+                    "approval": c.approval,
+                    "subject": c.subject,
+                    "body_html": c.body,
                     "move_line_ids": [
-                        Command.set([line.id for line, _lv in c["steps"]])
+                        Command.set([line.id for line, _lv in c.items.get("steps", [])])
                     ],
-                    "steps": json.dumps(engine._gentle_dump(c)),
+                    "signature": engine._gentle_signature(c),
                 }
             )
             for c in communications
@@ -93,7 +91,7 @@ class GentleFollowupSend(models.TransientModel):
                     "nothing was sent twice. Close this window and refresh."
                 )
             )
-        fresh = {c["partner"].id: c for c in communications}
+        fresh = {c.partner.id: c for c in communications}
         changed = self.env["res.partner"].browse(
             partner_id
             for partner_id, preview in previews.items()
@@ -152,7 +150,9 @@ class GentleFollowupSendLine(models.TransientModel):
     move_line_ids = fields.Many2many(
         "account.move.line", string="Instalments", readonly=True
     )
-    steps = fields.Text(readonly=True)
+    # What the preview showed, as the engine identifies it (see
+    # gentle.followup.engine._gentle_signature).
+    signature = fields.Text(readonly=True)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -178,14 +178,8 @@ class GentleFollowupSendLine(models.TransientModel):
         """Whether ``communication``, prepared again, is what this line previewed."""
         self.ensure_one()
         engine = self.env["gentle.followup.engine"]
-        try:
-            previewed = json.loads(self.steps or "null")
-        except ValueError:
-            return False
-        # Through JSON as the preview was, so that tuples compare with lists.
-        dumped = json.loads(json.dumps(engine._gentle_dump(communication)))
         return (
-            previewed == dumped
-            and (self.subject or False) == (communication["subject"] or False)
-            and (self.body_html or "") == (communication["body"] or "")
+            self.signature == engine._gentle_signature(communication)
+            and (self.subject or False) == (communication.subject or False)
+            and (self.body_html or "") == (communication.body or "")
         )

@@ -1,0 +1,102 @@
+"""Thank-yous for kept promises to pay: a source of follow-up.
+
+The promise cron only decides promises; a promise found kept in the last
+``THANKS_RECENT_DAYS`` days is thanked by the follow-up run, whatever the
+thank-you mode (kept promises are always thanked), in the thank-you wording and
+in the customer's one message of the run. The promise's ``thanked_on`` is the
+ledger that keeps it from being thanked twice.
+"""
+
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import api, models
+from odoo.tools import SQL
+
+from .gentle_thanks import THANKS_RECENT_DAYS
+
+
+class GentleFollowupSourceKeptPromise(models.AbstractModel):
+    _name = "gentle.followup.source.kept_promise"
+    _inherit = "gentle.followup.source"
+    _description = "Follow-up Source: Thank-yous for Kept Promises"
+
+    _gentle_key = "thanked_promises"
+    _gentle_sequence = 40
+    _gentle_template = "gentle_collections.mail_template_thanks"
+    _gentle_item_model = "gentle.payment.promise"
+    _gentle_claim_field = "thanked_on"
+    _gentle_context_key = "gentle_followup_thanked_promises"
+    _gentle_action_field = "thanked_promise_ids"
+
+    @api.model
+    def _gentle_kept_sql(self, company, date, partner_ids=None):
+        """SQL selecting the kept promises to pay to thank for on ``date``.
+
+        Columns: ``promise_id``, ``partner_id`` (commercial): promises of the
+        company found kept in the last ``THANKS_RECENT_DAYS`` days and not
+        thanked yet.
+        """
+        self.env["gentle.payment.promise"].flush_model(
+            ["company_id", "partner_id", "state", "decided_on", "thanked_on"]
+        )
+        conditions = [
+            SQL("gpp.company_id = %s", company.id),
+            SQL("gpp.state = 'kept'"),
+            SQL("gpp.thanked_on IS NULL"),
+            SQL(
+                "gpp.decided_on BETWEEN %s AND %s",
+                date - timedelta(days=THANKS_RECENT_DAYS),
+                date,
+            ),
+        ]
+        if partner_ids is not None:
+            conditions.append(
+                SQL("rp.commercial_partner_id = ANY(%s)", list(partner_ids))
+            )
+        return SQL(
+            """SELECT gpp.id AS promise_id, rp.commercial_partner_id AS partner_id
+                 FROM gentle_payment_promise gpp
+                 JOIN res_partner rp ON rp.id = gpp.partner_id
+                WHERE %s""",
+            SQL(" AND ").join(conditions),
+        )
+
+    @api.model
+    def _gentle_due_sql(self, company, date, partner_ids=None):
+        return SQL(
+            "SELECT kept.partner_id FROM (%s) kept",
+            self._gentle_kept_sql(company, date, partner_ids),
+        )
+
+    @api.model
+    def _gentle_collect(self, company, date, partner_ids):
+        """``{partner id: kept promises}``."""
+        Promise = self.env["gentle.payment.promise"]
+        ids = {}
+        for promise_id, partner_id in self.env.execute_query(
+            self._gentle_kept_sql(company, date, partner_ids)
+        ):
+            ids.setdefault(partner_id, []).append(promise_id)
+        return {
+            partner_id: Promise.browse(sorted(promise_ids))
+            for partner_id, promise_ids in ids.items()
+        }
+
+    @api.model
+    def _gentle_log(self, actions):
+        """Note the thank-you on each promise it was for."""
+        labels, states = self._gentle_action_labels(actions)
+        bodies = {}
+        for action in actions:
+            for promise in action.thanked_promise_ids:
+                bodies[promise.id] = Markup("<p>%s</p>") % self.env._(
+                    "Thank-you for keeping the promise: %(channel)s (%(state)s)",
+                    channel=labels[action.channel],
+                    state=states[action.state],
+                )
+        if bodies:
+            self.env["gentle.payment.promise"].sudo().browse(
+                list(bodies)
+            )._message_log_batch(bodies=bodies)
