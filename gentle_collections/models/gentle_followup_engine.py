@@ -10,7 +10,6 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
-from .account_move_line import CHASED_MOVE_TYPES, CLOSED_PAYMENT_STATES
 from .gentle_followup_policy import HARDSHIP_MAX_TONE, TONE_RANK
 from .gentle_support_tier import OPEN_CASE_STATES
 
@@ -25,10 +24,14 @@ WINDOW_LAST_DAY = {"weekdays": 5, "mon_sat": 6, "all": 7}
 class GentleFollowupEngine(models.AbstractModel):
     """Decides who is due, and sends one message per customer per run.
 
-    Every decision is a small method that other modules extend: holds
-    (:meth:`_gentle_hold_sql`), policy matching (:meth:`_gentle_match_policy`), the
-    lines of a run (:meth:`_gentle_due_lines_sql`), the contact window
-    (:meth:`_gentle_window_sql`).
+    The pipeline: select the customers due (every source's
+    ``_gentle_due_sql``, inside the contact window :meth:`_gentle_window_sql`)
+    → lock them → fill one ``Communication`` each from every source → settle
+    the tone (:meth:`_gentle_settle_tone`) → render → claim every item exactly
+    once (:meth:`_gentle_claim`) → side effects (:meth:`_gentle_claimed`) → one
+    action per channel → log. What is due comes from the sources
+    (``gentle.followup.source``); a hold (:meth:`_gentle_hold_sql`) applies to
+    all of them.
     """
 
     _name = "gentle.followup.engine"
@@ -119,40 +122,6 @@ class GentleFollowupEngine(models.AbstractModel):
             for code in policy.grade_ids.mapped("code"):
                 result[code].append(policy.id)
         return dict(result)
-
-    @api.model
-    def _gentle_due_lines_sql(self, company, date, partner_ids=None):
-        """SQL selecting the receivable lines due for follow-up on ``date``.
-
-        Columns: ``line_id``, ``partner_id`` (commercial). One query for any
-        number of lines; the stored, indexed next follow-up date does the work.
-        """
-        go_live = company.gentle_go_live_date
-        conditions = [
-            SQL("aml.company_id = %s", company.id),
-            SQL("aml.display_type = 'payment_term'"),
-            SQL("aml.parent_state = 'posted'"),
-            SQL("aml.gentle_next_date <= %s", date),
-            SQL("aml.amount_residual > 0"),
-            SQL("NOT aml.reconciled"),
-            SQL("am.move_type IN %s", CHASED_MOVE_TYPES),
-            SQL("am.payment_state NOT IN %s", CLOSED_PAYMENT_STATES),
-            SQL("NOT %s", self.with_company(company)._gentle_hold_sql(date)),
-        ]
-        if go_live:
-            conditions.append(SQL("aml.date_maturity >= %s", go_live))
-        if partner_ids is not None:
-            conditions.append(
-                SQL("am.commercial_partner_id = ANY(%s)", list(partner_ids))
-            )
-        return SQL(
-            """SELECT aml.id AS line_id, am.commercial_partner_id AS partner_id
-                 FROM account_move_line aml
-                 JOIN account_move am ON am.id = aml.move_id
-                 JOIN res_partner rp ON rp.id = am.commercial_partner_id
-                WHERE %s""",
-            SQL(" AND ").join(conditions),
-        )
 
     @api.model
     def _gentle_sources(self):

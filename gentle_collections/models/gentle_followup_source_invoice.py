@@ -12,6 +12,7 @@ from collections import defaultdict
 from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
+from .account_move_line import CHASED_MOVE_TYPES, CLOSED_PAYMENT_STATES
 from .gentle_followup_policy import TONE_RANK
 from .gentle_followup_source import Communication
 
@@ -26,12 +27,49 @@ class GentleFollowupSourceInvoice(models.AbstractModel):
     _gentle_context_key = "gentle_followup_lines"
 
     @api.model
+    def _gentle_lines_sql(self, company, date, partner_ids=None):
+        """SQL selecting the receivable lines due for follow-up on ``date``.
+
+        Columns: ``line_id``, ``partner_id`` (commercial). One query for any
+        number of lines; the stored, indexed next follow-up date does the work.
+        """
+        go_live = company.gentle_go_live_date
+        conditions = [
+            SQL("aml.company_id = %s", company.id),
+            SQL("aml.display_type = 'payment_term'"),
+            SQL("aml.parent_state = 'posted'"),
+            SQL("aml.gentle_next_date <= %s", date),
+            SQL("aml.amount_residual > 0"),
+            SQL("NOT aml.reconciled"),
+            SQL("am.move_type IN %s", CHASED_MOVE_TYPES),
+            SQL("am.payment_state NOT IN %s", CLOSED_PAYMENT_STATES),
+            SQL(
+                "NOT %s",
+                self.env["gentle.followup.engine"]
+                .with_company(company)
+                ._gentle_hold_sql(date),
+            ),
+        ]
+        if go_live:
+            conditions.append(SQL("aml.date_maturity >= %s", go_live))
+        if partner_ids is not None:
+            conditions.append(
+                SQL("am.commercial_partner_id = ANY(%s)", list(partner_ids))
+            )
+        return SQL(
+            """SELECT aml.id AS line_id, am.commercial_partner_id AS partner_id
+                 FROM account_move_line aml
+                 JOIN account_move am ON am.id = aml.move_id
+                 JOIN res_partner rp ON rp.id = am.commercial_partner_id
+                WHERE %s""",
+            SQL(" AND ").join(conditions),
+        )
+
+    @api.model
     def _gentle_due_sql(self, company, date, partner_ids=None):
         return SQL(
             "SELECT due_lines.partner_id FROM (%s) due_lines",
-            self.env["gentle.followup.engine"]._gentle_due_lines_sql(
-                company, date, partner_ids
-            ),
+            self._gentle_lines_sql(company, date, partner_ids),
         )
 
     @api.model
@@ -39,9 +77,7 @@ class GentleFollowupSourceInvoice(models.AbstractModel):
         """``{partner id: [(line, level)]}``: each line due and the level it
         reaches, oldest due date first."""
         rows = self.env.execute_query(
-            self.env["gentle.followup.engine"]._gentle_due_lines_sql(
-                company, date, partner_ids
-            )
+            self._gentle_lines_sql(company, date, partner_ids)
         )
         lines = self.env["account.move.line"].browse([row[0] for row in rows])
         steps = defaultdict(list)

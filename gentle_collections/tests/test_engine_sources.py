@@ -312,3 +312,27 @@ class TestGentleOneMessage(GentleFollowupCommon):
         self.assertIn("early-payment discount", email.error_message)
         self.assertFalse(email.mail_message_id)
         self.assertFalse(self.saver_discount.gentle_discount_nudged_on)
+
+    def test_sources_are_declared(self):
+        """The engine asks every model implementing gentle.followup.source, in
+        sequence, each under its own key; the interface itself selects nothing."""
+        engine = self.env["gentle.followup.engine"]
+        self.assertEqual(
+            [source._name for source in engine._gentle_sources()],
+            [
+                "gentle.followup.source.invoice",
+                "gentle.followup.source.instalment",
+                "gentle.followup.source.thanks",
+                "gentle.followup.source.kept_promise",
+                "gentle.followup.source.discount",
+            ],
+        )
+        keys = [source._gentle_key for source in engine._gentle_sources()]
+        self.assertEqual(len(set(keys)), len(keys))
+        with self.assertRaises(NotImplementedError):
+            self.env["gentle.followup.source"]._gentle_due_sql(
+                self.company, date(2026, 3, 2)
+            )
+        # The customers due are the union of what every source selects.
+        query = engine._gentle_due_partners_sql(self.company, date(2026, 3, 2))
+        self.assertEqual(query.code.count("UNION"), len(keys) - 1)

@@ -148,9 +148,6 @@ class TestFollowupHistory(GentleFollowupCommon):
         self.assertEqual(len(communications), 1)
         first = self.engine._gentle_execute(communications)
         self.assertTrue(first)
-        again = self.engine._gentle_execute(
-            self.engine._gentle_prepare(self.company, RUN_DATE, self.customer.ids)
-            or communications
-        )
+        again = self.engine._gentle_execute(communications)
         self.assertFalse(again)
         self.assertEqual(len(self._gentle_history(self.move)), 1)

@@ -105,9 +105,9 @@ class GentlePlanCommon(AccountTestInvoicingCommon):
 
     def invoice_lines_due(self, day):
         """The customer's receivable lines the engine would chase on ``day``."""
-        engine = self.env["gentle.followup.engine"]
+        source = self.env["gentle.followup.source.invoice"]
         return self.env.execute_query(
-            engine._gentle_due_lines_sql(self.company, day, [self.customer.id])
+            source._gentle_lines_sql(self.company, day, [self.customer.id])
         )
 
     def reminders(self):
