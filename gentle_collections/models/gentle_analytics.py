@@ -14,17 +14,18 @@ from . import (  # noqa: F401
     gentle_followup_level,
     res_partner,
 )
+from ..tools import ageing
 from .account_move_line import CHASED_MOVE_TYPES
 from .gentle_followup_policy import TONES
 from .gentle_score_snapshot import GRADES
 
-BUCKETS = [
-    ("0_not_due", "Not due"),
-    ("1_30", "1-30 days"),
-    ("2_60", "31-60 days"),
-    ("3_90", "61-90 days"),
-    ("4_older", "Over 90 days"),
-]
+BUCKETS = list(
+    zip(
+        ageing.KEYS,
+        ["Not due", "1-30 days", "31-60 days", "61-90 days", "Over 90 days"],
+        strict=True,
+    )
+)
 
 
 class GentleAgeingReport(models.Model):
@@ -57,9 +58,14 @@ class GentleAgeingReport(models.Model):
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
+        # Today is the company's local date, as for the follow-up and the
+        # statement: its working hours' time zone, else its own, else UTC
+        # (gentle.followup.engine._gentle_company_tz; unknown names skipped).
+        today = SQL("(now() AT TIME ZONE COALESCE(ctz.name, ptz.name, 'UTC'))::date")
+        days = SQL("(%s - aml.date_maturity)", today)
         self.env.cr.execute(
             SQL(
-                """CREATE OR REPLACE VIEW %s AS (
+                """CREATE OR REPLACE VIEW %(table)s AS (
                     SELECT aml.id,
                            aml.company_id,
                            aml.company_currency_id AS currency_id,
@@ -67,34 +73,30 @@ class GentleAgeingReport(models.Model):
                            rp.gentle_grade ->> aml.company_id::text AS grade,
                            am.id AS move_id,
                            aml.date_maturity,
-                           GREATEST(CURRENT_DATE - aml.date_maturity, 0)
-                               AS days_overdue,
-                           CASE
-                               WHEN aml.date_maturity >= CURRENT_DATE
-                                   THEN '0_not_due'
-                               WHEN CURRENT_DATE - aml.date_maturity <= 30
-                                   THEN '1_30'
-                               WHEN CURRENT_DATE - aml.date_maturity <= 60
-                                   THEN '2_60'
-                               WHEN CURRENT_DATE - aml.date_maturity <= 90
-                                   THEN '3_90'
-                               ELSE '4_older'
-                           END AS bucket,
+                           GREATEST(%(days)s, 0) AS days_overdue,
+                           %(bucket)s AS bucket,
                            aml.amount_residual,
-                           CASE WHEN aml.date_maturity < CURRENT_DATE
+                           CASE WHEN %(days)s > 0
                                 THEN aml.amount_residual ELSE 0 END
                                AS amount_overdue
                       FROM account_move_line aml
                       JOIN account_move am ON am.id = aml.move_id
                       JOIN res_partner rp ON rp.id = am.commercial_partner_id
+                      JOIN res_company rc ON rc.id = aml.company_id
+                 LEFT JOIN resource_calendar cal ON cal.id = rc.resource_calendar_id
+                 LEFT JOIN res_partner crp ON crp.id = rc.partner_id
+                 LEFT JOIN pg_timezone_names ctz ON ctz.name = cal.tz
+                 LEFT JOIN pg_timezone_names ptz ON ptz.name = crp.tz
                      WHERE aml.display_type = 'payment_term'
                        AND aml.parent_state = 'posted'
                        AND NOT aml.reconciled
                        AND aml.amount_residual > 0
-                       AND am.move_type IN %s
+                       AND am.move_type IN %(types)s
                 )""",
-                SQL.identifier(self._table),
-                CHASED_MOVE_TYPES,
+                table=SQL.identifier(self._table),
+                days=days,
+                bucket=ageing.bucket_sql(days),
+                types=CHASED_MOVE_TYPES,
             )
         )
 
