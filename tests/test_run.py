@@ -144,3 +144,79 @@ def test_throwaway_cluster_starts_answers_and_is_removed(tmp_path):
     finally:
         cluster.stop()
     assert not run.postgres_answers(sys.executable, params)
+
+
+def test_smoke_tags_name_existing_test_classes():
+    tags = run.smoke_test_tags()
+    assert tags.split(",") == [f"/gentle_collections:{c}" for c in run.SMOKE_CLASSES]
+    # Odoo's runner runs a few classes only: the whole suite runs under pytest-odoo.
+    assert 1 < len(run.SMOKE_CLASSES) <= 3
+    sources = "".join(
+        path.read_text()
+        for path in (RUN.parent.parent / "gentle_collections" / "tests").glob(
+            "test_*.py"
+        )
+    )
+    for name in run.SMOKE_CLASSES:
+        assert f"class {name}(" in sources, name
+
+
+def test_the_runner_no_longer_runs_the_whole_suite_under_odoo():
+    source = RUN.read_text()
+    assert 'f"--test-tags={smoke_test_tags()}"' in source
+    assert 'f"--test-tags=/{ADDON}",' not in source
+
+
+def test_parse_test_count_reads_the_loader_output():
+    assert run.parse_test_count("noise\ntests: 304\n") == 304
+    assert run.parse_test_count("Traceback ...\n") is None
+
+
+def test_pytest_collected_count():
+    lines = ["platform linux", "collected 304 items", "...", "== 304 passed =="]
+    assert run.pytest_collected(lines) == 304
+    assert run.pytest_collected(["collected 1 item"]) == 1
+    assert run.pytest_collected(["== 3 passed =="]) is None
+
+
+def test_counts_fail_when_tests_disappear_or_are_not_registered():
+    assert run.check_counts(304, 304, "pytest-odoo") is None
+    fewer = run.check_counts(304, 290, "pytest-odoo")
+    assert "290" in fewer and "304" in fewer and "disappeared" in fewer
+    more = run.check_counts(304, 310, "pytest-odoo")
+    assert "__init__.py" in more
+    assert "no test count" in run.check_counts(304, None, "pytest-odoo")
+
+
+def test_loader_counts_the_tests_odoo_would_run(tmp_path):
+    """Odoo's loader, run as tests/run runs it, on the addon's real test modules."""
+    config = tmp_path / "count.conf"
+    run.write_odoo_config(config, sys.executable, {}, tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            run.COUNT_TESTS_CODE,
+            str(config),
+            run.ADDON,
+            run.smoke_test_tags(),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=RUN.parent.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    smoke = run.parse_test_count(done.stdout)
+    sources = [
+        path.read_text()
+        for path in (RUN.parent.parent / "gentle_collections" / "tests").glob(
+            "test_*.py"
+        )
+    ]
+    # Every test method of the smoke classes, and only those.
+    expected = 0
+    for name in run.SMOKE_CLASSES:
+        (source,) = [s for s in sources if f"class {name}(" in s]
+        body = source.split(f"class {name}(", 1)[1].split("\nclass ", 1)[0]
+        expected += body.count("\n    def test_")
+    assert smoke == expected > 0
