@@ -7,7 +7,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_normalize, html2plaintext
 
-from .gentle_reply_reader import REPLY_HTML_CHARS, REPLY_SCAN_CHARS
+from ..tools.reply_parser import REPLY_HTML_CHARS, REPLY_SCAN_CHARS
 from .gentle_support_tier import OPEN_CASE_STATES
 
 # An invoice number named in an e-mail: a token of letters, digits and

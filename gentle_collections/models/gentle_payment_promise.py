@@ -8,16 +8,17 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare, format_amount, format_date
 from odoo.tools.sql import column_exists
 
-# Defines gentle.score.engine before the extension below (models load in the
-# order their classes are defined; this module sorts before it).
-from . import gentle_score_engine  # noqa: F401
-from .gentle_followup_policy import TONE_RANK
-from .gentle_reply_reader import (
+from ..tools.reply_parser import (
     gentle_read_promise,
     gentle_reply_excerpt,
     gentle_reply_subject,
     gentle_reply_text,
 )
+
+# Defines gentle.score.engine before the extension below (models load in the
+# order their classes are defined; this module sorts before it).
+from . import gentle_score_engine  # noqa: F401
+from .gentle_followup_policy import TONE_RANK
 
 _logger = logging.getLogger(__name__)
 
@@ -623,14 +624,14 @@ class GentlePaymentPromise(models.Model):
     @api.model
     def _gentle_reply_text(self, message):
         """The customer's own words in ``message`` (see
-        :func:`~.gentle_reply_reader.gentle_reply_text`)."""
+        :func:`..tools.reply_parser.gentle_reply_text`)."""
         return gentle_reply_text(message.body)
 
     @api.model
     def _gentle_read_promise(self, text, lang_code, currency, today):
         """``(date, amount)`` of a promise to pay read in ``text`` written in
         ``lang_code``, or None (see
-        :func:`~.gentle_reply_reader.gentle_read_promise`)."""
+        :func:`..tools.reply_parser.gentle_read_promise`)."""
         lang = self.env["res.lang"]._get_data(code=lang_code or "en_US")
         return gentle_read_promise(text, lang, currency, today)
 

@@ -23,6 +23,7 @@ from . import (
     test_portal_hardening,
     test_portal_privacy,
     test_promise_reply,
+    test_reply_parser,
     test_score,
     test_security,
     test_settings,
