@@ -16,6 +16,7 @@ from . import (
     test_followup_wizard,
     test_hardship,
     test_i18n,
+    test_invoice_owner,
     test_late_fee,
     test_mail_gateway,
     test_payment_plan,
