@@ -19,6 +19,7 @@ from . import (
     gentle_followup_source_thanks,
     gentle_followup_template,
     gentle_grade,
+    gentle_invoice_owner_mixin,
     gentle_late_fee,
     gentle_payment_plan,
     gentle_payment_plan_line,

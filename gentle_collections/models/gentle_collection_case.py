@@ -7,7 +7,11 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_normalize, html2plaintext
 
-from .gentle_reply_reader import REPLY_HTML_CHARS, REPLY_SCAN_CHARS
+from ..tools.reply_parser import REPLY_HTML_CHARS, REPLY_SCAN_CHARS
+
+# Defines gentle.invoice.owner.mixin before the case inherits it (models load
+# in the order their classes are defined; this module sorts before it).
+from . import gentle_invoice_owner_mixin  # noqa: F401
 from .gentle_support_tier import OPEN_CASE_STATES
 
 # An invoice number named in an e-mail: a token of letters, digits and
@@ -33,7 +37,12 @@ class GentleCollectionCase(models.Model):
 
     _name = "gentle.collection.case"
     _description = "Collection Case"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "portal.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+        "gentle.invoice.owner.mixin",
+    ]
     _order = "state_rank, sla_deadline, id desc"
     _mail_post_access = "read"
 
@@ -74,6 +83,7 @@ class GentleCollectionCase(models.Model):
         "case_id",
         "move_id",
         string="Invoices",
+        check_company=True,
         domain="[('move_type', 'in', ('out_invoice', 'out_refund', 'out_receipt')),"
         " ('state', '=', 'posted'), ('company_id', '=', company_id),"
         " ('commercial_partner_id', '=', partner_id)]",
@@ -247,34 +257,34 @@ class GentleCollectionCase(models.Model):
                         case=case.subject or case.name,
                     )
                 )
-            for move in case.move_ids:
-                if move.commercial_partner_id != customer:
-                    raise ValidationError(
-                        self.env._(
-                            "Invoice %(invoice)s belongs to %(other)s, not to "
-                            "%(customer)s: open a separate case for that customer.",
-                            invoice=move.display_name,
-                            other=move.commercial_partner_id.display_name,
-                            customer=customer.display_name,
-                        )
-                    )
-                if move.company_id != case.company_id:
-                    raise ValidationError(
-                        self.env._(
-                            "Invoice %(invoice)s belongs to company %(company)s: a "
-                            "case only holds invoices of its own company.",
-                            invoice=move.display_name,
-                            company=move.company_id.name,
-                        )
-                    )
-                if not move.is_sale_document(include_receipts=True):
-                    raise ValidationError(
-                        self.env._(
-                            "%(move)s is not a customer invoice: cases are about "
-                            "customer invoices and credit notes.",
-                            move=move.display_name,
-                        )
-                    )
+
+    @api.model
+    def _gentle_allowed_move_types(self):
+        """Customers ask about their credit notes too."""
+        return ("out_invoice", "out_refund", "out_receipt")
+
+    def _gentle_invoice_owner_error(self, problem, moves):
+        move = moves[:1]
+        if problem == "customer":
+            return self.env._(
+                "Invoice %(invoice)s belongs to %(other)s, not to "
+                "%(customer)s: open a separate case for that customer.",
+                invoice=move.display_name,
+                other=move.commercial_partner_id.display_name,
+                customer=self.partner_id.commercial_partner_id.display_name,
+            )
+        if problem == "company":
+            return self.env._(
+                "Invoice %(invoice)s belongs to company %(company)s: a "
+                "case only holds invoices of its own company.",
+                invoice=move.display_name,
+                company=move.company_id.name,
+            )
+        return self.env._(
+            "%(move)s is not a customer invoice: cases are about "
+            "customer invoices and credit notes.",
+            move=move.display_name,
+        )
 
     @api.constrains("state", "outcome")
     def _check_outcome(self):

@@ -6,15 +6,17 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_amount, format_date
 
-# Defines gentle.score.engine and the base res.partner methods before the
-# extensions below (models load in the order their classes are defined; this
-# module sorts before them).
-from . import gentle_score_engine, res_partner  # noqa: F401
+# Defines gentle.invoice.owner.mixin, gentle.score.engine and the base
+# res.partner methods before the classes below use them (models load in the
+# order their classes are defined; this module sorts before them).
+from . import gentle_invoice_owner_mixin, gentle_score_engine, res_partner  # noqa: F401
+from .account_move_line import CHASED_MOVE_TYPES
 from .gentle_support_tier import OPEN_CASE_STATES
 
 # Each instalment gets a friendly reminder this many days before its due date.
 PRE_DUE_DAYS = 3
-PLAN_INVOICE_TYPES = ("out_invoice",)
+# What a plan may pay: what the follow-up chases (receipts included).
+PLAN_INVOICE_TYPES = CHASED_MOVE_TYPES
 
 
 # Fields of a plan that only a draft may change (agreed terms stay as agreed).
@@ -33,7 +35,12 @@ class GentlePaymentPlan(models.Model):
 
     _name = "gentle.payment.plan"
     _description = "Payment Plan"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "portal.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+        "gentle.invoice.owner.mixin",
+    ]
     _order = "id desc"
     _mail_post_access = "read"
 
@@ -59,9 +66,10 @@ class GentlePaymentPlan(models.Model):
         "plan_id",
         "move_id",
         string="Invoices",
-        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
-        " ('company_id', '=', company_id), ('commercial_partner_id', '=', partner_id),"
-        " ('amount_residual', '>', 0)]",
+        check_company=True,
+        domain="[('move_type', 'in', ('out_invoice', 'out_receipt')),"
+        " ('state', '=', 'posted'), ('company_id', '=', company_id),"
+        " ('commercial_partner_id', '=', partner_id), ('amount_residual', '>', 0)]",
         help="Their follow-up is on hold while the plan is agreed.",
     )
     amount_total = fields.Monetary(
@@ -155,28 +163,15 @@ class GentlePaymentPlan(models.Model):
         for plan in self.filtered(lambda p: p.state in ("agreed", "completed")):
             plan._gentle_check_sum()
 
-    @api.constrains("partner_id", "move_ids", "company_id")
-    def _check_move_ids(self):
-        for plan in self:
-            wrong = plan.move_ids.filtered(
-                lambda m, plan=plan: (
-                    m.move_type not in PLAN_INVOICE_TYPES
-                    or m.state != "posted"
-                    or m.company_id != plan.company_id
-                    or m.commercial_partner_id != plan.partner_id.commercial_partner_id
-                )
-            )
-            if wrong:
-                raise ValidationError(
-                    self.env._(
-                        "Plan %(plan)s may only cover posted customer invoices of "
-                        "%(customer)s in %(company)s; remove %(moves)s.",
-                        plan=plan.name,
-                        customer=plan.partner_id.display_name,
-                        company=plan.company_id.name,
-                        moves=", ".join(wrong.mapped("display_name")),
-                    )
-                )
+    def _gentle_invoice_owner_error(self, problem, moves):
+        return self.env._(
+            "Plan %(plan)s may only cover posted customer invoices of "
+            "%(customer)s in %(company)s; remove %(moves)s.",
+            plan=self.name,
+            customer=self.partner_id.display_name,
+            company=self.company_id.name,
+            moves=", ".join(moves.mapped("display_name")),
+        )
 
     def _gentle_check_sum(self):
         self.ensure_one()

@@ -11,12 +11,18 @@ from odoo.tools.sql import column_exists
 # Defines gentle.score.engine before the extension below (models load in the
 # order their classes are defined; this module sorts before it).
 from . import gentle_score_engine  # noqa: F401
-from .gentle_reply_reader import (
+from ..tools.reply_parser import (
     gentle_read_promise,
     gentle_reply_excerpt,
     gentle_reply_subject,
     gentle_reply_text,
 )
+
+# Define gentle.invoice.owner.mixin and gentle.score.engine before the classes
+# below use them (models load in the order their classes are defined; this
+# module sorts before them).
+from . import gentle_invoice_owner_mixin, gentle_score_engine  # noqa: F401
+from .gentle_followup_policy import TONE_RANK
 
 _logger = logging.getLogger(__name__)
 
@@ -49,7 +55,7 @@ class GentlePaymentPromise(models.Model):
 
     _name = "gentle.payment.promise"
     _description = "Promise to Pay"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "gentle.invoice.owner.mixin"]
     _order = "date_promised desc, id desc"
 
     company_id = fields.Many2one(
@@ -70,6 +76,7 @@ class GentlePaymentPromise(models.Model):
         "promise_id",
         "move_id",
         string="Invoices",
+        check_company=True,
         domain="[('move_type', 'in', ('out_invoice', 'out_receipt')),"
         " ('state', '=', 'posted'), ('company_id', '=', company_id),"
         " ('commercial_partner_id', '=', partner_id), ('amount_residual', '>', 0)]",
@@ -222,38 +229,30 @@ class GentlePaymentPromise(models.Model):
                         customer=promise.partner_id.display_name,
                     )
                 )
-            customer = promise.partner_id.commercial_partner_id
-            for move in promise.move_ids:
-                if move.commercial_partner_id != customer:
-                    raise ValidationError(
-                        self.env._(
-                            "Invoice %(invoice)s belongs to %(other)s, not to "
-                            "%(customer)s: record a separate promise for that "
-                            "customer.",
-                            invoice=move.display_name,
-                            other=move.commercial_partner_id.display_name,
-                            customer=customer.display_name,
-                        )
-                    )
-                if move.company_id != promise.company_id:
-                    raise ValidationError(
-                        self.env._(
-                            "Invoice %(invoice)s belongs to company %(company)s: a "
-                            "promise only covers invoices of its own company.",
-                            invoice=move.display_name,
-                            company=move.company_id.name,
-                        )
-                    )
-                if move.move_type not in PROMISE_INVOICE_TYPES or (
-                    move.state != "posted"
-                ):
-                    raise ValidationError(
-                        self.env._(
-                            "%(move)s is not a posted customer invoice: a promise "
-                            "to pay covers posted customer invoices only.",
-                            move=move.display_name,
-                        )
-                    )
+
+    def _gentle_invoice_owner_error(self, problem, moves):
+        move = moves[:1]
+        if problem == "customer":
+            return self.env._(
+                "Invoice %(invoice)s belongs to %(other)s, not to "
+                "%(customer)s: record a separate promise for that "
+                "customer.",
+                invoice=move.display_name,
+                other=move.commercial_partner_id.display_name,
+                customer=self.partner_id.commercial_partner_id.display_name,
+            )
+        if problem == "company":
+            return self.env._(
+                "Invoice %(invoice)s belongs to company %(company)s: a "
+                "promise only covers invoices of its own company.",
+                invoice=move.display_name,
+                company=move.company_id.name,
+            )
+        return self.env._(
+            "%(move)s is not a posted customer invoice: a promise "
+            "to pay covers posted customer invoices only.",
+            move=move.display_name,
+        )
 
     def _check_amount_and_date(self):
         today = fields.Date.context_today(self)
@@ -620,14 +619,14 @@ class GentlePaymentPromise(models.Model):
     @api.model
     def _gentle_reply_text(self, message):
         """The customer's own words in ``message`` (see
-        :func:`~.gentle_reply_reader.gentle_reply_text`)."""
+        :func:`..tools.reply_parser.gentle_reply_text`)."""
         return gentle_reply_text(message.body)
 
     @api.model
     def _gentle_read_promise(self, text, lang_code, currency, today):
         """``(date, amount)`` of a promise to pay read in ``text`` written in
         ``lang_code``, or None (see
-        :func:`~.gentle_reply_reader.gentle_read_promise`)."""
+        :func:`..tools.reply_parser.gentle_read_promise`)."""
         lang = self.env["res.lang"]._get_data(code=lang_code or "en_US")
         return gentle_read_promise(text, lang, currency, today)
 

@@ -69,7 +69,6 @@ class TestGentlePromiseReply(AccountTestInvoicingCommon):
         cls.invoice = cls.make_invoice(cls.customer, 1000.0)
         cls.invoice_fr = cls.make_invoice(cls.customer_fr, 2000.0)
         cls.Promise = cls.env["gentle.payment.promise"]
-        cls.currency = cls.company.currency_id
 
     @classmethod
     def make_invoice(cls, partner, amount):
@@ -100,9 +99,6 @@ class TestGentlePromiseReply(AccountTestInvoicingCommon):
 
     def reply_activities(self, record):
         return record.activity_ids.filtered("gentle_reply_message_id")
-
-    def reading(self, text, lang="en_US", today=TODAY):
-        return self.Promise._gentle_read_promise(text, lang, self.currency, today)
 
     def customer_reply(self, body, message_id="<reply-1@replycorp.example.com>"):
         """A real reply by e-mail to a message posted on the customer."""
@@ -354,69 +350,3 @@ class TestGentlePromiseReply(AccountTestInvoicingCommon):
         self.assertEqual(promise.amount, 250.0)
         self.assertEqual(promise.source, "reply")
         self.assertFalse(activity.exists().filtered("active"))
-
-    # ------------------------------------------------------------------
-    # The reader
-    # ------------------------------------------------------------------
-
-    def test_read_window_today_to_120_days(self):
-        self.assertEqual(self.reading("We will pay on 2026-03-02"), (TODAY, None))
-        self.assertIsNone(self.reading("We will pay on 2026-03-01"))
-        self.assertEqual(
-            self.reading("We will pay on 2026-06-30"), (date(2026, 6, 30), None)
-        )
-        self.assertIsNone(self.reading("We will pay on 2026-07-01"))
-        # Without a year: the next 1 March is next year, too far.
-        self.assertIsNone(self.reading("We will pay on 1 March"))
-        self.assertEqual(self.reading("We will pay on 2 March"), (TODAY, None))
-        # The first date in the window with a payment word wins.
-        self.assertEqual(
-            self.reading("Paid on 2026-02-20; we will pay the rest on 2026-03-20"),
-            (date(2026, 3, 20), None),
-        )
-
-    def test_read_numeric_dates_by_language(self):
-        text = "We will pay on 04/03/2026"
-        self.assertEqual(self.reading(text), (date(2026, 4, 3), None))
-        self.assertEqual(self.reading(text, "fr_FR"), (date(2026, 3, 4), None))
-        self.assertIsNone(self.reading("We will pay on 15/03/2026"))
-        self.assertEqual(
-            self.reading("Virement le 15.03.26", "fr_FR"), (PROMISED, None)
-        )
-        self.assertEqual(self.reading("Payment 03-15-2026"), (PROMISED, None))
-
-    def test_read_month_names_and_amounts(self):
-        cases = [
-            ("en_US", "We will pay $1,234.56 by 15 March.", 1234.56),
-            ("en_US", "Payment: March 15th, 2026, 800 EUR", 800.0),
-            ("en_US", "We'll transfer 99.90 on Mar 15", 99.9),
-            ("fr_FR", "Virement prévu le 15 mars : 1 234,56 €", 1234.56),
-            ("fr_FR", "Nous allons payer 700 euros le 15 mars", 700.0),
-        ]
-        for lang, text, amount in cases:
-            with self.subTest(text):
-                self.assertEqual(self.reading(text, lang), (PROMISED, amount))
-        # German and Spanish customers: their number separators and words.
-        self.env["res.lang"]._activate_lang("de_DE")
-        self.env["res.lang"]._activate_lang("es_ES")
-        self.assertIsNone(self.reading("Wir überweisen am 15. März", "en_US"))
-        self.assertEqual(
-            self.reading("Wir überweisen am 15. März 1.234,56 €", "de_DE"),
-            (PROMISED, 1234.56),
-        )
-        self.assertEqual(
-            self.reading("Pagaremos el 15 de marzo 300,50 €", "es_ES"),
-            (PROMISED, 300.5),
-        )
-
-    def test_read_ignores_references_and_bare_numbers(self):
-        self.assertEqual(
-            self.reading("We will pay INV/2026/00012 and 1500 units on 2026-03-20"),
-            (date(2026, 3, 20), None),
-        )
-        # Amounts written with a currency, the one closest to the date wins.
-        self.assertEqual(
-            self.reading("Of the 900.00 owed, we pay 300 USD on 2026-03-20"),
-            (date(2026, 3, 20), 300.0),
-        )
-        self.assertIsNone(self.reading("Invoice 2026-03-20 remains unpaid?"))

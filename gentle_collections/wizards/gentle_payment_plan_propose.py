@@ -18,6 +18,7 @@ class GentlePaymentPlanPropose(models.TransientModel):
 
     _name = "gentle.payment.plan.propose"
     _description = "Propose a Payment Plan"
+    _inherit = ["gentle.invoice.owner.mixin"]
 
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
@@ -30,9 +31,10 @@ class GentlePaymentPlanPropose(models.TransientModel):
         "propose_id",
         "move_id",
         string="Invoices",
-        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
-        " ('company_id', '=', company_id), ('commercial_partner_id', '=', partner_id),"
-        " ('amount_residual', '>', 0)]",
+        check_company=True,
+        domain="[('move_type', 'in', ('out_invoice', 'out_receipt')),"
+        " ('state', '=', 'posted'), ('company_id', '=', company_id),"
+        " ('commercial_partner_id', '=', partner_id), ('amount_residual', '>', 0)]",
     )
     case_id = fields.Many2one("gentle.collection.case")
     amount_total = fields.Monetary(
@@ -128,7 +130,7 @@ class GentlePaymentPlanPropose(models.TransientModel):
     def _gentle_overdue_moves(self, partner):
         return self.env["account.move"].search(
             [
-                ("move_type", "=", "out_invoice"),
+                ("move_type", "in", self._gentle_allowed_move_types()),
                 ("state", "=", "posted"),
                 ("company_id", "=", self.env.company.id),
                 ("commercial_partner_id", "=", partner.id),
@@ -163,6 +165,14 @@ class GentlePaymentPlanPropose(models.TransientModel):
     # Schedule
     # ------------------------------------------------------------------
 
+    def _gentle_invoice_owner_error(self, problem, moves):
+        return self.env._(
+            "Only open, posted invoices of %(customer)s can be in the plan; "
+            "remove %(moves)s.",
+            customer=self.partner_id.display_name,
+            moves=", ".join(moves.mapped("display_name")),
+        )
+
     def _gentle_check(self):
         self.ensure_one()
         if not self.move_ids:
@@ -173,24 +183,10 @@ class GentlePaymentPlanPropose(models.TransientModel):
                     customer=self.partner_id.display_name,
                 )
             )
-        wrong = self.move_ids.filtered(
-            lambda m: (
-                m.move_type != "out_invoice"
-                or m.state != "posted"
-                or m.commercial_partner_id != self.partner_id.commercial_partner_id
-                or m.company_id != self.company_id
-                or m.amount_residual <= 0
-            )
-        )
+        self._check_owned_invoices()
+        wrong = self.move_ids.filtered(lambda m: m.amount_residual <= 0)
         if wrong:
-            raise UserError(
-                self.env._(
-                    "Only open, posted invoices of %(customer)s can be in the plan; "
-                    "remove %(moves)s.",
-                    customer=self.partner_id.display_name,
-                    moves=", ".join(wrong.mapped("display_name")),
-                )
-            )
+            raise UserError(self._gentle_invoice_owner_error("paid", wrong))
         if self.installment_count < 1:
             raise ValidationError(self.env._("Choose at least one instalment."))
         if self.date_first and self.date_first < fields.Date.context_today(self):
