@@ -28,7 +28,9 @@ class GentleStatementPortal(http.Controller):
         if (
             not partner
             or partner != partner.commercial_partner_id
-            or not partner._gentle_check_statement_token(token, exp)
+            or not partner.env["gentle.statement"]._gentle_check_statement_token(
+                partner, token, exp
+            )
         ):
             response = request.render(
                 "gentle_collections.portal_gentle_statement_refused", {}, status=403
@@ -40,7 +42,11 @@ class GentleStatementPortal(http.Controller):
             )
             response = request.render(
                 "gentle_collections.portal_gentle_statement",
-                {"values": partner._gentle_statement_values()},
+                {
+                    "values": partner.env["gentle.statement"]._gentle_statement_values(
+                        partner
+                    )
+                },
             )
         response.headers.update(STATEMENT_HEADERS)
         return response

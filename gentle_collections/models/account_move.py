@@ -1,9 +1,20 @@
+# Over 400 lines on purpose: every account.move extension of the addon lives in
+# this one file (one model, one file): the follow-up summary and the one Python
+# hold rule (_gentle_hold_reasons, twin of the engine's _gentle_hold_sql), cases,
+# promises to pay, the early-payment discount guard and nudge, and late fees.
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, format_amount, format_date
+from odoo.tools import SQL, float_is_zero, format_amount, format_date
 
+from .account_move_line import CHASED_MOVE_TYPES
 from .gentle_score_snapshot import GRADES
 from .gentle_support_tier import OPEN_CASE_STATES
+
+# Invoices a customer may promise to pay.
+PROMISE_INVOICE_TYPES = ("out_invoice", "out_receipt")
+# Invoices a payment plan may spread.
+# What a plan may pay: what the follow-up chases (receipts included).
+PLAN_INVOICE_TYPES = CHASED_MOVE_TYPES
 
 
 class AccountMove(models.Model):
@@ -125,6 +136,34 @@ class AccountMove(models.Model):
         "margin to be posted as it is.",
         groups="base.group_user",
     )
+    gentle_plan_ids = fields.Many2many(
+        "gentle.payment.plan",
+        "gentle_payment_plan_move_rel",
+        "move_id",
+        "plan_id",
+        string="Payment Plans",
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
+    )
+    gentle_promise_ids = fields.Many2many(
+        "gentle.payment.promise",
+        "gentle_payment_promise_move_rel",
+        "move_id",
+        "promise_id",
+        string="Promises to Pay",
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
+    )
+    gentle_thanked_on = fields.Date(
+        string="Thanked On",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="When the customer was thanked for paying this invoice.",
+        groups="base.group_user",
+    )
 
     @api.depends(
         "line_ids.gentle_last_level_id",
@@ -152,6 +191,9 @@ class AccountMove(models.Model):
         "commercial_partner_id.gentle_paused",
         "gentle_case_ids.state",
         "gentle_case_ids.needs_triage",
+        "gentle_promise_ids.state",
+        "gentle_promise_ids.date_deadline",
+        "gentle_plan_ids.state",
     )
     @api.depends_context("company")
     def _compute_gentle_hold(self):
@@ -169,9 +211,20 @@ class AccountMove(models.Model):
             move.gentle_partner_grade = partner.gentle_grade
 
     def _gentle_hold_reasons(self, today):
-        """Why the follow-up of this invoice is on hold, in words (empty: it isn't).
+        """Why the follow-up of this invoice is on hold on ``today``, in words
+        (empty: it isn't). Every hold reason is listed here, and only here:
 
-        Extend it together with ``gentle.followup.engine._gentle_hold_sql``.
+        - the payment is blocked;
+        - the customer is paused in the invoice's company;
+        - the invoice is on hold up to and including ``gentle_hold_until``;
+        - an open case is about it (a case to triage, from an unknown sender,
+          holds nothing until confirmed);
+        - an open promise to pay covers it, up to its deadline;
+        - an agreed payment plan covers it.
+
+        Hardship mode holds nothing: it softens the reminders instead. The SQL
+        twin is ``gentle.followup.engine._gentle_hold_sql``; keep them in step
+        (``tests/test_hold_parity.py`` runs both on the same invoices).
         """
         self.ensure_one()
         reasons = []
@@ -198,6 +251,18 @@ class AccountMove(models.Model):
             if self.gentle_hold_note:
                 reason = f"{reason} ({self.gentle_hold_note})"
             reasons.append(reason)
+        for promise in self.sudo().gentle_promise_ids.filtered(
+            lambda p: p.state == "open" and p.date_deadline >= today
+        ):
+            reasons.append(
+                self.env._(
+                    "Promise to pay %(amount)s by %(date)s",
+                    amount=format_amount(self.env, promise.amount, promise.currency_id),
+                    date=format_date(self.env, promise.date_promised),
+                )
+            )
+        for plan in self.sudo().gentle_plan_ids.filtered(lambda p: p.state == "agreed"):
+            reasons.append(self.env._("Payment plan %(plan)s agreed", plan=plan.name))
         return reasons
 
     def _search_gentle_on_hold(self, operator, value):
@@ -258,6 +323,26 @@ class AccountMove(models.Model):
         action["domain"] = [("move_ids", "in", self.ids)]
         action["context"] = {}
         return action
+
+    # ------------------------------------------------------------------
+    # Promises to pay
+    # ------------------------------------------------------------------
+
+    def _message_post_after_hook(self, message, msg_values):
+        result = super()._message_post_after_hook(message, msg_values)
+        if msg_values.get("message_type") == "email":
+            self.env["gentle.payment.promise"]._gentle_promise_from_reply(self, message)
+        return result
+
+    def action_gentle_promise(self):
+        self.ensure_one()
+        if self.state != "posted" or self.move_type not in PROMISE_INVOICE_TYPES:
+            raise UserError(
+                self.env._("Record a promise to pay on a posted customer invoice.")
+            )
+        return self.env["gentle.payment.promise"]._gentle_open_form(
+            self.commercial_partner_id, self
+        )
 
     # ------------------------------------------------------------------
     # Early-payment discount: margin guard
@@ -443,3 +528,128 @@ class AccountMove(models.Model):
             return False
         policy = self._gentle_fee_policy()
         return policy and policy._gentle_fee_clause(self.currency_id)
+
+    def _gentle_fee_waiver(self, date, policy):
+        """Why no late fee is charged on this invoice on ``date`` (False: charge)."""
+        self.ensure_one()
+        partner = self.commercial_partner_id.with_company(self.company_id)
+        if self.gentle_is_fee:
+            return self.env._("A fee invoice is never charged a fee.")
+        if policy.fee_mode == "none":
+            return self.env._("The policy charges no late fee.")
+        if partner.gentle_grade and partner.gentle_grade in (
+            policy.fee_waived_grade_ids.mapped("code")
+        ):
+            return self.env._("Fees are waived for the customer's grade.")
+        if self.gentle_case_ids.filtered(
+            lambda c: c.state in OPEN_CASE_STATES and not c.needs_triage
+        ):
+            return self.env._("The invoice is under an open case.")
+        if partner.gentle_hardship:
+            return self.env._("The customer is in hardship mode.")
+        due = max(
+            self.line_ids.filtered(
+                lambda line: line.display_type == "payment_term"
+            ).mapped("date_maturity"),
+            default=self.invoice_date_due,
+        )
+        if due and (date - due).days <= policy.fee_grace_days:
+            return self.env._("The invoice is still within the fee's grace days.")
+        return False
+
+    def _gentle_late_fee_amount(self, date, policy):
+        """The fee for one month, in the invoice currency, capped by the
+        company maxima (a cap lowered after the policy was set still applies)."""
+        self.ensure_one()
+        company = self.company_id
+        if policy.fee_mode == "fixed":
+            amount = max(
+                0.0, min(policy.fee_amount, company.gentle_late_fee_max_amount)
+            )
+            return company.currency_id._convert(amount, self.currency_id, company, date)
+        rate = max(0.0, min(policy.fee_rate, company.gentle_late_fee_max_rate, 100.0))
+        residual = sum(
+            self.line_ids.filtered(
+                lambda line: line.display_type == "payment_term"
+            ).mapped("amount_residual_currency")
+        )
+        return self.currency_id.round(abs(residual) * rate / 100.0)
+
+    def _gentle_charge_late_fee(self, date, policy):
+        """Charge ``policy``'s late fee on this invoice for the month of ``date``,
+        once; returns the new ``gentle.late.fee`` (empty if waived or done)."""
+        self.ensure_one()
+        LateFee = self.env["gentle.late.fee"].sudo()
+        period = date.replace(day=1)
+        if self._gentle_fee_waiver(date, policy) or LateFee.search_count(
+            [("invoice_id", "=", self.id), ("period", "=", period)], limit=1
+        ):
+            return LateFee
+        amount = self._gentle_late_fee_amount(date, policy)
+        if float_is_zero(amount, precision_rounding=self.currency_id.rounding):
+            return LateFee
+        journal = policy.fee_journal_id or self.env["account.journal"].search(
+            [
+                *self.env["account.journal"]._check_company_domain(self.company_id),
+                ("type", "=", "sale"),
+            ],
+            limit=1,
+        )
+        label = self.env._(
+            "Late fee on %(invoice)s (due %(due)s) for %(month)s",
+            invoice=self.name,
+            due=format_date(self.env, self.invoice_date_due),
+            month=format_date(self.env, period, date_format="MMMM y"),
+        )
+        line = {
+            "name": label,
+            "quantity": 1.0,
+            "price_unit": amount,
+            "tax_ids": [Command.set(policy.fee_tax_ids.ids)],
+        }
+        if policy.fee_product_id:
+            line["product_id"] = policy.fee_product_id.id
+        fee_move = (
+            self.env["account.move"]
+            .sudo()
+            .with_company(self.company_id)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.partner_id.id,
+                    "company_id": self.company_id.id,
+                    "journal_id": journal.id,
+                    "currency_id": self.currency_id.id,
+                    "invoice_date": date,
+                    "invoice_date_due": date,
+                    "invoice_origin": self.name,
+                    "gentle_is_fee": True,
+                    "invoice_line_ids": [Command.create(line)],
+                }
+            )
+        )
+        if policy.fee_product_id:
+            # The product brings its own label and taxes: keep the policy's.
+            fee_move.invoice_line_ids.write(
+                {"name": label, "tax_ids": [Command.set(policy.fee_tax_ids.ids)]}
+            )
+        fee_move.action_post()
+        fee = LateFee.create(
+            {
+                "invoice_id": self.id,
+                "period": period,
+                "fee_move_id": fee_move.id,
+                "amount": amount,
+                "policy_id": policy.id,
+            }
+        )
+        self.message_post(
+            body=self.env._(
+                "Late fee of %(amount)s charged for %(month)s: %(fee)s",
+                amount=self.currency_id.format(amount),
+                month=format_date(self.env, period, date_format="MMMM y"),
+                fee=fee_move.name,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        return fee

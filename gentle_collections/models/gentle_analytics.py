@@ -7,6 +7,8 @@ ledger and the follow-up history, nothing is stored twice.
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from ..tools import ageing
+
 # The views read columns these modules add (res_partner.gentle_grade, the
 # follow-up history): define them first, models are set up in that order.
 from . import (  # noqa: F401
@@ -14,7 +16,6 @@ from . import (  # noqa: F401
     gentle_followup_level,
     res_partner,
 )
-from ..tools import ageing
 from .account_move_line import CHASED_MOVE_TYPES
 from .gentle_followup_policy import TONES
 from .gentle_score_snapshot import GRADES

@@ -12,6 +12,7 @@ from ..tools.reply_parser import REPLY_HTML_CHARS, REPLY_SCAN_CHARS
 # Defines gentle.invoice.owner.mixin before the case inherits it (models load
 # in the order their classes are defined; this module sorts before it).
 from . import gentle_invoice_owner_mixin  # noqa: F401
+from .account_move import PLAN_INVOICE_TYPES
 from .gentle_support_tier import OPEN_CASE_STATES
 
 # An invoice number named in an e-mail: a token of letters, digits and
@@ -484,15 +485,6 @@ class GentleCollectionCase(models.Model):
         self._gentle_acknowledge()
         return True
 
-    def action_gentle_payment_plan(self):
-        """Resolve a payment-plan or hardship request by setting up a plan.
-
-        The clear-terms feature overrides this to open its plan wizard; until then
-        the case is resolved as "plan agreed" for the collector to record terms."""
-        self.ensure_one()
-        self.write({"outcome": "plan_agreed"})
-        return self.action_resolve()
-
     # ------------------------------------------------------------------
     # SLA and escalation
     # ------------------------------------------------------------------
@@ -780,3 +772,29 @@ class GentleCollectionCase(models.Model):
         if customer:
             domain.append(("commercial_partner_id", "in", customer.ids))
         return self.env["account.move"].sudo().search(domain)
+
+    def action_gentle_payment_plan(self):
+        """Open the plan proposal for the case's customer and invoices; the case is
+        resolved as "plan agreed" when the plan is agreed."""
+        self.ensure_one()
+        if self.state not in OPEN_CASE_STATES:
+            raise UserError(
+                self.env._("Case %(case)s is already closed.", case=self.name)
+            )
+        moves = self.move_ids.filtered(
+            lambda m: (
+                m.move_type in PLAN_INVOICE_TYPES
+                and m.state == "posted"
+                and m.amount_residual > 0
+            )
+        )
+        return self.env["gentle.payment.plan.propose"]._gentle_open(
+            self.partner_id.commercial_partner_id, moves, case=self
+        )
+
+    def _message_post_after_hook(self, message, msg_values):
+        result = super()._message_post_after_hook(message, msg_values)
+        # An unknown sender's e-mail (a case to triage) promises nothing.
+        if msg_values.get("message_type") == "email" and not self.needs_triage:
+            self.env["gentle.payment.promise"]._gentle_promise_from_reply(self, message)
+        return result

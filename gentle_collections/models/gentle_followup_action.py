@@ -106,6 +106,22 @@ class GentleFollowupAction(models.Model):
         string="Discounts Recalled",
         help="The invoices whose early-payment discount this action recalled.",
     )
+    thanked_move_ids = fields.Many2many(
+        "account.move",
+        "gentle_followup_action_thanked_move_rel",
+        "action_id",
+        "move_id",
+        string="Thanked For",
+        help="The paid invoices this action thanked the customer for.",
+    )
+    plan_line_ids = fields.Many2many(
+        "gentle.payment.plan.line",
+        "gentle_followup_action_plan_line_rel",
+        "action_id",
+        "plan_line_id",
+        string="Instalments",
+        help="The payment-plan instalments this action reminded the customer of.",
+    )
     thanked_promise_ids = fields.Many2many(
         "gentle.payment.promise",
         "gentle_followup_action_thanked_promise_rel",
@@ -154,7 +170,15 @@ class GentleFollowupAction(models.Model):
         """Write engine-owned values (state, message, links), as the engine."""
         return self.sudo().write(vals)
 
-    @api.depends("partner_id", "level_id", "channel", "nudged_move_ids")
+    @api.depends(
+        "partner_id",
+        "level_id",
+        "channel",
+        "nudged_move_ids",
+        "thanked_move_ids",
+        "thanked_promise_ids",
+        "plan_line_ids",
+    )
     def _compute_name(self):
         labels = dict(CHANNELS)
         for action in self:
@@ -171,10 +195,15 @@ class GentleFollowupAction(models.Model):
 
     def _gentle_subject_label(self):
         """What the action was about, for its name: the level reached. Sources of
-        follow-up without a level (instalments, thank-yous) name theirs."""
+        follow-up without a level name theirs: a thank-you, a discount nudge, an
+        instalment reminder."""
         self.ensure_one()
-        return self.level_id.name or (
-            self.nudged_move_ids and self.env._("Early-payment discount")
+        if not self.level_id and (self.thanked_move_ids or self.thanked_promise_ids):
+            return self.env._("Thank-you")
+        return (
+            self.level_id.name
+            or (self.nudged_move_ids and self.env._("Early-payment discount"))
+            or (self.plan_line_ids and self.env._("Instalment reminder"))
         )
 
     def _sync_mail_state(self):

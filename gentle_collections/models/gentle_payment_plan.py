@@ -4,19 +4,16 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, format_amount, format_date
+from odoo.tools import format_amount, format_date
 
-# Defines gentle.invoice.owner.mixin, gentle.score.engine and the base
-# res.partner methods before the classes below use them (models load in the
-# order their classes are defined; this module sorts before them).
-from . import gentle_invoice_owner_mixin, gentle_score_engine, res_partner  # noqa: F401
-from .account_move_line import CHASED_MOVE_TYPES
+# Defines gentle.invoice.owner.mixin and the base res.partner methods before
+# the classes below use them (models load in the order their classes are
+# defined; this module sorts before them).
+from . import gentle_invoice_owner_mixin, res_partner  # noqa: F401
 from .gentle_support_tier import OPEN_CASE_STATES
 
 # Each instalment gets a friendly reminder this many days before its due date.
 PRE_DUE_DAYS = 3
-# What a plan may pay: what the follow-up chases (receipts included).
-PLAN_INVOICE_TYPES = CHASED_MOVE_TYPES
 
 
 # Fields of a plan that only a draft may change (agreed terms stay as agreed).
@@ -423,96 +420,8 @@ class GentlePaymentPlan(models.Model):
             )
 
 
-class AccountMove(models.Model):
-    _inherit = "account.move"
-
-    gentle_plan_ids = fields.Many2many(
-        "gentle.payment.plan",
-        "gentle_payment_plan_move_rel",
-        "move_id",
-        "plan_id",
-        string="Payment Plans",
-        copy=False,
-        readonly=True,
-        groups="base.group_user",
-    )
-
-    @api.depends("gentle_plan_ids.state")
-    def _compute_gentle_hold(self):
-        return super()._compute_gentle_hold()
-
-    def _gentle_hold_reasons(self, today):
-        reasons = super()._gentle_hold_reasons(today)
-        for plan in self.sudo().gentle_plan_ids.filtered(lambda p: p.state == "agreed"):
-            reasons.append(self.env._("Payment plan %(plan)s agreed", plan=plan.name))
-        return reasons
-
-
-class GentleScoreEngine(models.AbstractModel):
-    _inherit = "gentle.score.engine"
-
-    @api.model
-    def _gentle_score_events_sql(self, company, date_from, date_to):
-        self.env["gentle.payment.plan"].flush_model(
-            ["partner_id", "company_id", "state", "broken_on"]
-        )
-        return SQL(
-            """(%s) UNION ALL (
-                SELECT gpp.partner_id, 0 AS disputes, 0 AS promises_kept,
-                       0 AS promises_broken, COUNT(*)::int AS plans_broken
-                  FROM gentle_payment_plan gpp
-                 WHERE gpp.company_id = %s
-                   AND gpp.state = 'broken'
-                   AND gpp.broken_on BETWEEN %s AND %s
-              GROUP BY gpp.partner_id)""",
-            super()._gentle_score_events_sql(company, date_from, date_to),
-            company.id,
-            date_from,
-            date_to,
-        )
-
-
-class GentleCollectionCase(models.Model):
-    _inherit = "gentle.collection.case"
-
-    def action_gentle_payment_plan(self):
-        """Open the plan proposal for the case's customer and invoices; the case is
-        resolved as "plan agreed" when the plan is agreed."""
-        self.ensure_one()
-        if self.state not in OPEN_CASE_STATES:
-            raise UserError(
-                self.env._("Case %(case)s is already closed.", case=self.name)
-            )
-        moves = self.move_ids.filtered(
-            lambda m: (
-                m.move_type in PLAN_INVOICE_TYPES
-                and m.state == "posted"
-                and m.amount_residual > 0
-            )
-        )
-        return self.env["gentle.payment.plan.propose"]._gentle_open(
-            self.partner_id.commercial_partner_id, moves, case=self
-        )
-
-
 class ResPartner(models.Model):
     _inherit = "res.partner"
-
-    gentle_plan_count = fields.Integer(
-        string="Payment Plans",
-        compute="_compute_gentle_plan_count",
-        groups="base.group_user",
-    )
-
-    def _compute_gentle_plan_count(self):
-        counts = self._gentle_count_per_customer("gentle.payment.plan")
-        for partner in self:
-            partner.gentle_plan_count = counts.get(partner.commercial_partner_id.id, 0)
-
-    def action_gentle_payment_plans(self):
-        return self._gentle_customer_action(
-            "gentle_collections.gentle_payment_plan_action"
-        )
 
     def _gentle_instalment_lines(self):
         """The payment-plan instalments a follow-up message to this customer
@@ -587,31 +496,3 @@ class ResPartner(models.Model):
                 + instalments
             )
         return table
-
-    def action_gentle_propose_plan(self):
-        self.ensure_one()
-        return self.env["gentle.payment.plan.propose"]._gentle_open(
-            self.commercial_partner_id
-        )
-
-
-class GentleFollowupAction(models.Model):
-    _inherit = "gentle.followup.action"
-
-    plan_line_ids = fields.Many2many(
-        "gentle.payment.plan.line",
-        "gentle_followup_action_plan_line_rel",
-        "action_id",
-        "plan_line_id",
-        string="Instalments",
-        help="The payment-plan instalments this action reminded the customer of.",
-    )
-
-    @api.depends("plan_line_ids")
-    def _compute_name(self):
-        return super()._compute_name()
-
-    def _gentle_subject_label(self):
-        return super()._gentle_subject_label() or (
-            self.plan_line_ids and self.env._("Instalment reminder")
-        )

@@ -8,9 +8,6 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare, format_amount, format_date
 from odoo.tools.sql import column_exists
 
-# Defines gentle.score.engine before the extension below (models load in the
-# order their classes are defined; this module sorts before it).
-from . import gentle_score_engine  # noqa: F401
 from ..tools.reply_parser import (
     gentle_read_promise,
     gentle_reply_excerpt,
@@ -18,15 +15,13 @@ from ..tools.reply_parser import (
     gentle_reply_text,
 )
 
-# Define gentle.invoice.owner.mixin and gentle.score.engine before the classes
-# below use them (models load in the order their classes are defined; this
-# module sorts before them).
-from . import gentle_invoice_owner_mixin, gentle_score_engine  # noqa: F401
-from .gentle_followup_policy import TONE_RANK
+# Defines gentle.invoice.owner.mixin before the promise inherits it (models
+# load in the order their classes are defined; this module sorts before it).
+from . import gentle_invoice_owner_mixin  # noqa: F401
+from .account_move import PROMISE_INVOICE_TYPES
 
 _logger = logging.getLogger(__name__)
 
-PROMISE_INVOICE_TYPES = ("out_invoice", "out_receipt")
 # Models whose customer replies are read for a promise to pay.
 REPLY_MODELS = ("res.partner", "account.move", "gentle.collection.case")
 
@@ -697,123 +692,3 @@ class GentlePaymentPromise(models.Model):
             ),
             user_id=user.id,
         )
-
-
-class AccountMove(models.Model):
-    _inherit = "account.move"
-
-    gentle_promise_ids = fields.Many2many(
-        "gentle.payment.promise",
-        "gentle_payment_promise_move_rel",
-        "move_id",
-        "promise_id",
-        string="Promises to Pay",
-        copy=False,
-        readonly=True,
-        groups="base.group_user",
-    )
-
-    @api.depends("gentle_promise_ids.state", "gentle_promise_ids.date_deadline")
-    def _compute_gentle_hold(self):
-        return super()._compute_gentle_hold()
-
-    def _gentle_hold_reasons(self, today):
-        reasons = super()._gentle_hold_reasons(today)
-        for promise in self.sudo().gentle_promise_ids.filtered(
-            lambda p: p.state == "open" and p.date_deadline >= today
-        ):
-            reasons.append(
-                self.env._(
-                    "Promise to pay %(amount)s by %(date)s",
-                    amount=format_amount(self.env, promise.amount, promise.currency_id),
-                    date=format_date(self.env, promise.date_promised),
-                )
-            )
-        return reasons
-
-    def _message_post_after_hook(self, message, msg_values):
-        result = super()._message_post_after_hook(message, msg_values)
-        if msg_values.get("message_type") == "email":
-            self.env["gentle.payment.promise"]._gentle_promise_from_reply(self, message)
-        return result
-
-    def action_gentle_promise(self):
-        self.ensure_one()
-        if self.state != "posted" or self.move_type not in PROMISE_INVOICE_TYPES:
-            raise UserError(
-                self.env._("Record a promise to pay on a posted customer invoice.")
-            )
-        return self.env["gentle.payment.promise"]._gentle_open_form(
-            self.commercial_partner_id, self
-        )
-
-
-class GentleScoreEngine(models.AbstractModel):
-    _inherit = "gentle.score.engine"
-
-    @api.model
-    def _gentle_score_events_sql(self, company, date_from, date_to):
-        self.env["gentle.payment.promise"].flush_model(
-            ["partner_id", "company_id", "state", "decided_on"]
-        )
-        return SQL(
-            """(%s) UNION ALL (
-                SELECT gpp.partner_id, 0 AS disputes,
-                       COUNT(*) FILTER (WHERE gpp.state = 'kept')::int
-                           AS promises_kept,
-                       COUNT(*) FILTER (WHERE gpp.state = 'broken')::int
-                           AS promises_broken,
-                       0 AS plans_broken
-                  FROM gentle_payment_promise gpp
-                 WHERE gpp.company_id = %s
-                   AND gpp.state IN ('kept', 'broken')
-                   AND gpp.decided_on BETWEEN %s AND %s
-              GROUP BY gpp.partner_id)""",
-            super()._gentle_score_events_sql(company, date_from, date_to),
-            company.id,
-            date_from,
-            date_to,
-        )
-
-
-class ResPartner(models.Model):
-    _inherit = "res.partner"
-
-    gentle_promise_count = fields.Integer(
-        string="Promises to Pay",
-        compute="_compute_gentle_promise_count",
-        groups="base.group_user",
-    )
-
-    def _compute_gentle_promise_count(self):
-        counts = self._gentle_count_per_customer("gentle.payment.promise")
-        for partner in self:
-            partner.gentle_promise_count = counts.get(
-                partner.commercial_partner_id.id, 0
-            )
-
-    def _message_post_after_hook(self, message, msg_values):
-        result = super()._message_post_after_hook(message, msg_values)
-        if msg_values.get("message_type") == "email":
-            self.env["gentle.payment.promise"]._gentle_promise_from_reply(self, message)
-        return result
-
-    def action_gentle_promise(self):
-        self.ensure_one()
-        return self.env["gentle.payment.promise"]._gentle_open_form(self, source="form")
-
-    def action_gentle_promises(self):
-        return self._gentle_customer_action(
-            "gentle_collections.gentle_payment_promise_action"
-        )
-
-
-class GentleCollectionCase(models.Model):
-    _inherit = "gentle.collection.case"
-
-    def _message_post_after_hook(self, message, msg_values):
-        result = super()._message_post_after_hook(message, msg_values)
-        # An unknown sender's e-mail (a case to triage) promises nothing.
-        if msg_values.get("message_type") == "email" and not self.needs_triage:
-            self.env["gentle.payment.promise"]._gentle_promise_from_reply(self, message)
-        return result

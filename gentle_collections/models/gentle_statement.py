@@ -1,18 +1,23 @@
 """Customer statement: open invoices, ageing and early-payment discounts still
 available, as a PDF and as a portal page reached by a signed link (no login),
-each invoice with its own pay-now link."""
+each invoice with its own pay-now link.
+
+The statement logic is the ``gentle.statement`` service; the customer keeps
+only its fields and buttons, which call the service."""
 
 import re
 from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import consteq, format_amount, format_date
 from odoo.tools.misc import hmac
 
-from . import res_partner  # noqa: F401  (the base res.partner methods first)
+# The base res.partner methods before the extension at the end (models load in
+# the order their classes are defined; this module sorts before res_partner).
+from . import res_partner  # noqa: F401
 from .account_move_line import CHASED_MOVE_TYPES
 from .gentle_analytics import BUCKETS
 
@@ -27,82 +32,66 @@ STATEMENT_HEADERS = {
 DATE_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-class ResPartner(models.Model):
-    _inherit = "res.partner"
+class GentleStatement(models.AbstractModel):
+    """The statement of account of a customer: its lines and ageing, and the
+    signed links that open it without a login. Every method takes the customer
+    (a ``res.partner``) it works for."""
 
-    gentle_statement_url = fields.Char(
-        string="Statement Link",
-        compute="_compute_gentle_statement_url",
-        help="The customer's statement on the portal: open invoices, ageing and "
-        "pay-now links. Works without a login for whoever has the link, until it "
-        "expires (Accounting settings) or is revoked; it is included in "
-        "reminders.",
-        groups="base.group_user",
-    )
-    gentle_statement_link_version = fields.Integer(
-        string="Statement Link Version",
-        default=0,
-        copy=False,
-        readonly=True,
-        groups="base.group_user",
-        help="Signed into every statement link of this customer: revoking the "
-        "links raises it, so that the links sent before stop working.",
-    )
+    _name = "gentle.statement"
+    _description = "Customer Statement"
 
-    def _compute_gentle_statement_url(self):
-        for partner in self:
-            customer = partner.commercial_partner_id
-            partner.gentle_statement_url = (
-                customer.id and customer._gentle_statement_url()
-            )
-
+    @api.model
     def _gentle_statement_expiry(self, today=None):
         """The last day a statement link made today opens the statement."""
         days = self.env.company.gentle_statement_link_days
         days = min(max(days, 1), STATEMENT_LINK_MAX_DAYS)
         return (today or fields.Date.today()) + timedelta(days=days)
 
-    def _gentle_statement_url(self, expiry=None):
-        """The signed link to this customer's statement, valid through
-        ``expiry`` (by default: today plus the company's link validity)."""
-        self.ensure_one()
+    @api.model
+    def _gentle_statement_url(self, partner, expiry=None):
+        """The signed link to ``partner``'s statement, valid through ``expiry``
+        (by default: today plus the company's link validity)."""
+        partner.ensure_one()
         expiry = expiry or self._gentle_statement_expiry()
-        token = self._gentle_statement_token(expiry)
+        token = self._gentle_statement_token(partner, expiry)
         return (
-            f"{self.get_base_url()}/my/statement/{self.id}"
+            f"{partner.get_base_url()}/my/statement/{partner.id}"
             f"?token={token}&exp={fields.Date.to_string(expiry)}"
         )
 
-    def _gentle_statement_link(self):
-        """The statement link to send to the customer: its invoices are given a
-        portal access token first, so that their pay-now links open without a
-        login (the statement page itself writes nothing)."""
-        self.ensure_one()
-        customer = self.commercial_partner_id
+    @api.model
+    def _gentle_statement_link(self, partner):
+        """The statement link to send to the customer of ``partner``: its
+        invoices are given a portal access token first, so that their pay-now
+        links open without a login (the statement page itself writes nothing)."""
+        partner.ensure_one()
+        customer = partner.commercial_partner_id
         self.env["gentle.followup.engine"]._gentle_ensure_access_tokens(
-            customer._gentle_statement_receivables().move_id
+            self._gentle_statement_receivables(customer).move_id
         )
-        return customer._gentle_statement_url()
+        return self._gentle_statement_url(customer)
 
-    def _gentle_statement_token(self, expiry, version=None):
+    @api.model
+    def _gentle_statement_token(self, partner, expiry, version=None):
         """A token signed with the database secret over the customer, its link
         version and the expiry date: the statement link needs no login, cannot
         be guessed for another customer nor extended, and stops working once
         revoked."""
-        self.ensure_one()
+        partner.ensure_one()
         if version is None:
-            version = self.sudo().gentle_statement_link_version
+            version = partner.sudo().gentle_statement_link_version
         return hmac(
             self.env(su=True),
             STATEMENT_SCOPE,
-            (self.id, version, fields.Date.to_string(expiry)),
+            (partner.id, version, fields.Date.to_string(expiry)),
         )
 
-    def _gentle_check_statement_token(self, token, expiry, today=None):
-        """Whether ``token`` and ``expiry`` (as in the link) open this
-        customer's statement ``today``: signed for its current link version,
-        and not past the expiry date."""
-        self.ensure_one()
+    @api.model
+    def _gentle_check_statement_token(self, partner, token, expiry, today=None):
+        """Whether ``token`` and ``expiry`` (as in the link) open ``partner``'s
+        statement ``today``: signed for its current link version, and not past
+        the expiry date."""
+        partner.ensure_one()
         if (
             not token
             or not isinstance(expiry, str)
@@ -116,16 +105,17 @@ class ResPartner(models.Model):
         today = today or fields.Date.today()
         if not today <= expiry_date <= today + timedelta(days=STATEMENT_LINK_MAX_DAYS):
             return False
-        return consteq(str(token), self._gentle_statement_token(expiry_date))
+        return consteq(str(token), self._gentle_statement_token(partner, expiry_date))
 
-    def action_gentle_revoke_statement_links(self):
-        """Every statement link sent to these customers stops working; links
-        made from now on work."""
+    @api.model
+    def _gentle_revoke_statement_links(self, partners):
+        """Every statement link sent to the customers of ``partners`` stops
+        working; links made from now on work."""
         if not self.env.user.has_group("account.group_account_invoice"):
             raise AccessError(
                 self.env._("Only invoicing users may revoke statement links.")
             )
-        for customer in self.commercial_partner_id.sudo():
+        for customer in partners.commercial_partner_id.sudo():
             customer.gentle_statement_link_version += 1
             customer.message_post(
                 body=self.env._(
@@ -137,10 +127,11 @@ class ResPartner(models.Model):
             )
         return True
 
-    def _gentle_statement_receivables(self):
-        """The open receivable lines of this customer in the current company,
-        in due-date order."""
-        self.ensure_one()
+    @api.model
+    def _gentle_statement_receivables(self, partner):
+        """The open receivable lines of ``partner``'s customer in the current
+        company, in due-date order."""
+        partner.ensure_one()
         return (
             self.env["account.move.line"]
             .sudo()
@@ -149,7 +140,7 @@ class ResPartner(models.Model):
                     (
                         "partner_id.commercial_partner_id",
                         "=",
-                        self.commercial_partner_id.id,
+                        partner.commercial_partner_id.id,
                     ),
                     ("company_id", "=", self.env.company.id),
                     ("display_type", "=", "payment_term"),
@@ -162,6 +153,7 @@ class ResPartner(models.Model):
             )
         )
 
+    @api.model
     def _gentle_statement_pay_url(self, move):
         """The invoice's portal page, with the access token the invoice already
         has; none is created here."""
@@ -170,19 +162,20 @@ class ResPartner(models.Model):
             url += f"?access_token={move.access_token}"
         return url
 
-    def _gentle_statement_lines(self, today=None):
-        """The statement of this customer in the current company: one dict per
-        open receivable line, in due-date order, and the totals by age.
+    @api.model
+    def _gentle_statement_lines(self, partner, today=None):
+        """The statement of ``partner``'s customer in the current company: one
+        dict per open receivable line, in due-date order, and the totals by age.
 
         :returns: ``(lines, ages, total, currency)``
         """
-        self.ensure_one()
-        today = today or fields.Date.context_today(self)
+        partner.ensure_one()
+        today = today or fields.Date.context_today(partner)
         company = self.env.company
         # Read only: the pay-now links carry the access token the invoices
         # already have (given when the link was sent), else they ask to log in.
-        receivables = self._gentle_statement_receivables()
-        env = self.env
+        receivables = self._gentle_statement_receivables(partner)
+        env = partner.env
         ages = {key: 0.0 for key, _label in BUCKETS}
         lines = []
         for line in receivables:
@@ -228,29 +221,30 @@ class ResPartner(models.Model):
         total = sum(ages.values())
         return lines, ages, total, company.currency_id
 
-    def _gentle_statement_values(self, today=None):
-        self.ensure_one()
-        lines, ages, total, currency = self._gentle_statement_lines(today)
+    @api.model
+    def _gentle_statement_values(self, partner, today=None):
+        """What the statement report and portal page show for ``partner``."""
+        partner.ensure_one()
+        lines, ages, total, currency = self._gentle_statement_lines(partner, today)
         # The ageing report's buckets, with their translated labels.
         labels = dict(
             self.env["gentle.ageing.report"]
             ._fields["bucket"]
-            ._description_selection(self.env)
+            ._description_selection(partner.env)
         )
         return {
-            "customer": self.commercial_partner_id,
+            "customer": partner.commercial_partner_id,
             "company": self.env.company,
-            "today": today or fields.Date.context_today(self),
+            "today": today or fields.Date.context_today(partner),
             "lines": lines,
             "ages": [(labels[key], ages[key]) for key, _label in BUCKETS],
             "total": total,
             "currency": currency,
         }
 
-    def action_gentle_print_statement(self):
-        return self.env.ref("gentle_collections.gentle_statement_report").report_action(
-            self.commercial_partner_id
-        )
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
 
     def _gentle_followup_table(self):
         table = super()._gentle_followup_table()

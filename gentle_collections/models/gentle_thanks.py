@@ -17,8 +17,7 @@ promise and paid its invoices gets one thank-you naming both; the promise's
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo import models
 from odoo.tools import format_amount, format_date
 
 # Defines the engine and the base res.partner methods before the extensions
@@ -30,91 +29,6 @@ from . import gentle_followup_engine, res_partner  # noqa: F401
 THANKS_RECENT_DAYS = 7
 # "First on-time payment": no other invoice paid on time in this many days.
 THANKS_FIRST_ON_TIME_DAYS = 365
-THANKS_MODES = [
-    ("off", "Off"),
-    ("always", "Every paid invoice"),
-    ("after_reminder", "Invoices paid after a reminder"),
-    ("first_on_time", "First on-time payment in a year"),
-]
-
-
-class ResCompany(models.Model):
-    _inherit = "res.company"
-
-    gentle_thanks_mode = fields.Selection(
-        THANKS_MODES,
-        string="Thank-you Notes",
-        default="off",
-        required=True,
-        help="When customers get a short thank-you after paying, sent by the "
-        "follow-up run in their contact window: for every paid invoice, only for "
-        "invoices paid after a reminder, or only for the first invoice paid on "
-        "time in a year (a customer who used to pay late).",
-    )
-    gentle_thanks_period_days = fields.Integer(
-        string="At Most One Thank-you Every (days)",
-        default=30,
-        help="A customer is thanked at most once in this many days, however many "
-        "invoices they pay.",
-    )
-
-    @api.constrains("gentle_thanks_period_days")
-    def _check_gentle_thanks_period(self):
-        for company in self:
-            if company.gentle_thanks_period_days < 1:
-                raise ValidationError(
-                    self.env._(
-                        "Thank-you notes of %(company)s: enter a period of at least "
-                        "one day between two thank-yous to the same customer.",
-                        company=company.name,
-                    )
-                )
-
-
-class ResConfigSettings(models.TransientModel):
-    _inherit = "res.config.settings"
-
-    gentle_thanks_mode = fields.Selection(
-        related="company_id.gentle_thanks_mode", readonly=False
-    )
-    gentle_thanks_period_days = fields.Integer(
-        related="company_id.gentle_thanks_period_days", readonly=False
-    )
-
-
-class AccountMove(models.Model):
-    _inherit = "account.move"
-
-    gentle_thanked_on = fields.Date(
-        string="Thanked On",
-        readonly=True,
-        copy=False,
-        index="btree_not_null",
-        help="When the customer was thanked for paying this invoice.",
-        groups="base.group_user",
-    )
-
-
-class GentleFollowupAction(models.Model):
-    _inherit = "gentle.followup.action"
-
-    thanked_move_ids = fields.Many2many(
-        "account.move",
-        "gentle_followup_action_thanked_move_rel",
-        "action_id",
-        "move_id",
-        string="Thanked For",
-        help="The paid invoices this action thanked the customer for.",
-    )
-
-    @api.depends("thanked_move_ids", "thanked_promise_ids")
-    def _compute_name(self):
-        return super()._compute_name()
-
-    def _gentle_subject_label(self):
-        if not self.level_id and (self.thanked_move_ids or self.thanked_promise_ids):
-            return self.env._("Thank-you")
-        return super()._gentle_subject_label()
 
 
 class ResPartner(models.Model):

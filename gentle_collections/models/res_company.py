@@ -3,6 +3,13 @@ from odoo.exceptions import ValidationError
 
 from .gentle_payment_promise import PROMISE_MAX_GRACE_DAYS, PROMISE_MAX_HORIZON_DAYS
 
+THANKS_MODES = [
+    ("off", "Off"),
+    ("always", "Every paid invoice"),
+    ("after_reminder", "Invoices paid after a reminder"),
+    ("first_on_time", "First on-time payment in a year"),
+]
+
 
 class ResCompany(models.Model):
     """Company-wide collections settings."""
@@ -128,6 +135,34 @@ class ResCompany(models.Model):
         help="Days a statement link sent to a customer opens the statement "
         "(default 90, from 1 to 3,650); it then asks the customer for a new one.",
     )
+    gentle_thanks_mode = fields.Selection(
+        THANKS_MODES,
+        string="Thank-you Notes",
+        default="off",
+        required=True,
+        help="When customers get a short thank-you after paying, sent by the "
+        "follow-up run in their contact window: for every paid invoice, only for "
+        "invoices paid after a reminder, or only for the first invoice paid on "
+        "time in a year (a customer who used to pay late).",
+    )
+    gentle_thanks_period_days = fields.Integer(
+        string="At Most One Thank-you Every (days)",
+        default=30,
+        help="A customer is thanked at most once in this many days, however many "
+        "invoices they pay.",
+    )
+
+    @api.constrains("gentle_thanks_period_days")
+    def _check_gentle_thanks_period(self):
+        for company in self:
+            if company.gentle_thanks_period_days < 1:
+                raise ValidationError(
+                    self.env._(
+                        "Thank-you notes of %(company)s: enter a period of at least "
+                        "one day between two thank-yous to the same customer.",
+                        company=company.name,
+                    )
+                )
 
     @api.constrains("gentle_statement_link_days")
     def _check_gentle_statement_link_days(self):

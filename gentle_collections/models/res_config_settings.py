@@ -67,6 +67,13 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.gentle_statement_link_days", readonly=False
     )
 
+    gentle_thanks_mode = fields.Selection(
+        related="company_id.gentle_thanks_mode", readonly=False
+    )
+    gentle_thanks_period_days = fields.Integer(
+        related="company_id.gentle_thanks_period_days", readonly=False
+    )
+
     def action_gentle_preview_run(self):
         """Before going live: the messages the next run would send, to every
         customer due now (contact windows aside), in the "Follow up now"

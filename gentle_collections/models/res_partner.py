@@ -1,3 +1,10 @@
+# Over 400 lines on purpose: this file holds every res.partner extension of the
+# addon (one model, one file), which is mostly field definitions: follow-up
+# settings and work-queue status, the relationship-score components written by
+# gentle.score.engine, hardship mode, the plan/promise/case counts and buttons,
+# the statement fields and buttons (the statement logic is the gentle.statement
+# service), and the follow-up message tables mail templates call. Splitting it
+# would bring back the import-order coupling between files.
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -9,6 +16,9 @@ from odoo.tools import SQL, format_amount, format_date
 from .account_move_line import CHASED_MOVE_TYPES, CLOSED_PAYMENT_STATES
 from .gentle_followup_policy import STYLES, SUBTLE_COUNTRIES
 from .gentle_score_snapshot import GRADES
+
+# Days a hardship period lasts when switched on from the customer form.
+HARDSHIP_DAYS = 90
 
 
 def _sparkline(values, width=120, height=24):
@@ -630,24 +640,12 @@ class ResPartner(models.Model):
             "gentle_collections.gentle_collection_case_action"
         )
 
-
-# ----------------------------------------------------------------------
-# Hardship
-# ----------------------------------------------------------------------
-
-# Days a hardship period lasts when switched on from the customer form.
-HARDSHIP_DAYS = 90
-
-
-class ResPartnerHardship(models.Model):
-    """Hardship mode: softer follow-up for a customer going through hard times.
-
-    While on, reminders never get firmer than neutral (the follow-up engine caps
-    the tone), late fees are suspended and each reminder offers a payment plan.
-    A separate class so that it can extend the methods defined above.
-    """
-
-    _inherit = "res.partner"
+    # ------------------------------------------------------------------
+    # Hardship mode: softer follow-up for a customer going through hard
+    # times. While on, reminders never get firmer than neutral (the
+    # follow-up engine caps the tone), late fees are suspended and each
+    # reminder offers a payment plan.
+    # ------------------------------------------------------------------
 
     gentle_hardship_until = fields.Date(
         string="Hardship Until",
@@ -713,6 +711,115 @@ class ResPartnerHardship(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
+
+    # ------------------------------------------------------------------
+    # Payment plans and promises to pay
+    # ------------------------------------------------------------------
+
+    gentle_plan_count = fields.Integer(
+        string="Payment Plans",
+        compute="_compute_gentle_plan_count",
+        groups="base.group_user",
+    )
+
+    def _compute_gentle_plan_count(self):
+        counts = self._gentle_count_per_customer("gentle.payment.plan")
+        for partner in self:
+            partner.gentle_plan_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def action_gentle_payment_plans(self):
+        return self._gentle_customer_action(
+            "gentle_collections.gentle_payment_plan_action"
+        )
+
+    def action_gentle_propose_plan(self):
+        self.ensure_one()
+        return self.env["gentle.payment.plan.propose"]._gentle_open(
+            self.commercial_partner_id
+        )
+
+    gentle_promise_count = fields.Integer(
+        string="Promises to Pay",
+        compute="_compute_gentle_promise_count",
+        groups="base.group_user",
+    )
+
+    def _compute_gentle_promise_count(self):
+        counts = self._gentle_count_per_customer("gentle.payment.promise")
+        for partner in self:
+            partner.gentle_promise_count = counts.get(
+                partner.commercial_partner_id.id, 0
+            )
+
+    def _message_post_after_hook(self, message, msg_values):
+        result = super()._message_post_after_hook(message, msg_values)
+        if msg_values.get("message_type") == "email":
+            self.env["gentle.payment.promise"]._gentle_promise_from_reply(self, message)
+        return result
+
+    def action_gentle_promise(self):
+        self.ensure_one()
+        return self.env["gentle.payment.promise"]._gentle_open_form(self, source="form")
+
+    def action_gentle_promises(self):
+        return self._gentle_customer_action(
+            "gentle_collections.gentle_payment_promise_action"
+        )
+
+    # ------------------------------------------------------------------
+    # Statement of account (the logic is the gentle.statement service)
+    # ------------------------------------------------------------------
+
+    gentle_statement_url = fields.Char(
+        string="Statement Link",
+        compute="_compute_gentle_statement_url",
+        help="The customer's statement on the portal: open invoices, ageing and "
+        "pay-now links. Works without a login for whoever has the link, until it "
+        "expires (Accounting settings) or is revoked; it is included in "
+        "reminders.",
+        groups="base.group_user",
+    )
+    gentle_statement_link_version = fields.Integer(
+        string="Statement Link Version",
+        default=0,
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
+        help="Signed into every statement link of this customer: revoking the "
+        "links raises it, so that the links sent before stop working.",
+    )
+
+    def _compute_gentle_statement_url(self):
+        statement = self.env["gentle.statement"]
+        for partner in self:
+            customer = partner.commercial_partner_id
+            partner.gentle_statement_url = (
+                customer.id and statement._gentle_statement_url(customer)
+            )
+
+    def _gentle_statement_link(self):
+        """The statement link a follow-up message sends (see
+        ``gentle.statement._gentle_statement_link``)."""
+        self.ensure_one()
+        return self.env["gentle.statement"]._gentle_statement_link(self)
+
+    def action_gentle_print_statement(self):
+        return self.env.ref("gentle_collections.gentle_statement_report").report_action(
+            self.commercial_partner_id
+        )
+
+    def action_gentle_revoke_statement_links(self):
+        """Every statement link sent to these customers stops working."""
+        return self.env["gentle.statement"]._gentle_revoke_statement_links(self)
+
+
+class ResPartnerHardship(models.Model):
+    """Hardship mode in the follow-up message: the offer of a payment plan.
+
+    A separate class so that it can extend the table defined above.
+    """
+
+    _inherit = "res.partner"
 
     def _gentle_followup_table(self):
         table = super()._gentle_followup_table()

@@ -15,6 +15,7 @@ from . import (
     test_followup_timing,
     test_followup_wizard,
     test_hardship,
+    test_hold_parity,
     test_i18n,
     test_invoice_owner,
     test_late_fee,

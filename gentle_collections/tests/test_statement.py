@@ -9,6 +9,10 @@ from .followup_common import GentleFollowupCommon
 class TestGentleStatement(GentleFollowupCommon):
     """Customer statement: open invoices, ageing, discounts, pay-now links."""
 
+    @property
+    def statement(self):
+        return self.env["gentle.statement"]
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -30,15 +34,15 @@ class TestGentleStatement(GentleFollowupCommon):
     def test_lines_ages_and_total(self):
         # Without an access token, the pay-now link asks to log in.
         self.assertFalse(self.old.access_token)
-        values = self.customer._gentle_statement_values(self.today)
+        values = self.statement._gentle_statement_values(self.customer, self.today)
         self.assertEqual(
             values["lines"][0]["pay_url"],
             f"{self.old.get_base_url()}/my/invoices/{self.old.id}",
         )
         self.assertFalse(self.old.access_token)
         # Sending the link gives the invoices their access token.
-        self.customer._gentle_statement_link()
-        values = self.customer._gentle_statement_values(self.today)
+        self.statement._gentle_statement_link(self.customer)
+        values = self.statement._gentle_statement_values(self.customer, self.today)
         moves = [line["move"] for line in values["lines"]]
         self.assertEqual(moves, [self.old, self.recent, self.future])
         self.assertEqual(
@@ -55,23 +59,35 @@ class TestGentleStatement(GentleFollowupCommon):
 
     def test_boundary_days_of_the_ages(self):
         # Due 30 days ago: 1-30; 31 days ago: 31-60.
-        values = self.customer._gentle_statement_values(date(2026, 11, 30))
+        values = self.statement._gentle_statement_values(
+            self.customer, date(2026, 11, 30)
+        )
         by_move = {line["move"]: line["age"] for line in values["lines"]}
         self.assertEqual(by_move[self.recent], "1_30")
-        values = self.customer._gentle_statement_values(date(2026, 12, 1))
+        values = self.statement._gentle_statement_values(
+            self.customer, date(2026, 12, 1)
+        )
         by_move = {line["move"]: line["age"] for line in values["lines"]}
         self.assertEqual(by_move[self.recent], "2_60")
         self.assertEqual(by_move[self.future], "0_not_due")  # due today
 
     def test_token_is_signed_per_customer(self):
         other = self._gentle_customer("Other Statement Co")
-        expiry = self.customer._gentle_statement_expiry()
+        expiry = self.statement._gentle_statement_expiry()
         exp = str(expiry)
-        token = self.customer._gentle_statement_token(expiry)
-        self.assertTrue(self.customer._gentle_check_statement_token(token, exp))
-        self.assertFalse(other._gentle_check_statement_token(token, exp))
-        self.assertFalse(self.customer._gentle_check_statement_token("", exp))
-        self.assertFalse(self.customer._gentle_check_statement_token(token, None))
+        token = self.statement._gentle_statement_token(self.customer, expiry)
+        self.assertTrue(
+            self.statement._gentle_check_statement_token(self.customer, token, exp)
+        )
+        self.assertFalse(
+            self.statement._gentle_check_statement_token(other, token, exp)
+        )
+        self.assertFalse(
+            self.statement._gentle_check_statement_token(self.customer, "", exp)
+        )
+        self.assertFalse(
+            self.statement._gentle_check_statement_token(self.customer, token, None)
+        )
         self.assertIn(f"?token={token}&exp={exp}", self.customer.gentle_statement_url)
 
     def test_reminders_link_the_statement(self):
@@ -102,6 +118,10 @@ class TestGentleStatement(GentleFollowupCommon):
 
 @tagged("post_install", "-at_install")
 class TestGentleStatementPortal(HttpCase):
+    @property
+    def statement(self):
+        return self.env["gentle.statement"]
+
     def test_statement_page_without_login(self):
         customer = self.env["res.partner"].create(
             {"name": "Portal Statement Ltd", "email": "ap@portalstatement.example.com"}
@@ -118,7 +138,7 @@ class TestGentleStatementPortal(HttpCase):
             }
         )
         invoice.action_post()
-        link = customer._gentle_statement_link()
+        link = self.statement._gentle_statement_link(customer)
         url = link[len(customer.get_base_url()) :]
         response = self.url_open(url)
         self.assertEqual(response.status_code, 200)

@@ -14,6 +14,10 @@ class TestGentleStatementLinks(HttpCase):
     version, revocable, refused without a word about the customer, never
     cached, and a read-only page."""
 
+    @property
+    def statement(self):
+        return self.env["gentle.statement"]
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -77,7 +81,7 @@ class TestGentleStatementLinks(HttpCase):
             self.assertEqual(response.headers.get(header), value, header)
 
     def test_valid_link(self):
-        link = self.customer._gentle_statement_link()
+        link = self.statement._gentle_statement_link(self.customer)
         expiry = date.today() + timedelta(days=90)
         self.assertIn(f"&exp={expiry}", link)
         self.assertEqual(self.contact.gentle_statement_url, link)
@@ -91,15 +95,19 @@ class TestGentleStatementLinks(HttpCase):
     def test_expiry_boundary(self):
         today = date.today()
         # Crafted with a correct signature: the last valid day opens it ...
-        self.assert_shown(self.get(self.customer._gentle_statement_url(today)))
+        self.assert_shown(
+            self.get(self.statement._gentle_statement_url(self.customer, today))
+        )
         # ... the day after does not.
         yesterday = today - timedelta(days=1)
-        self.assert_refused(self.get(self.customer._gentle_statement_url(yesterday)))
+        self.assert_refused(
+            self.get(self.statement._gentle_statement_url(self.customer, yesterday))
+        )
 
     def test_link_expires_after_the_company_validity(self):
         self.company.gentle_statement_link_days = 30
         made = date.today()
-        link = self.customer._gentle_statement_link()
+        link = self.statement._gentle_statement_link(self.customer)
         self.assertIn(f"&exp={made + timedelta(days=30)}", link)
         with freeze_time(made + timedelta(days=30)):
             self.assert_shown(self.get(link))
@@ -107,7 +115,7 @@ class TestGentleStatementLinks(HttpCase):
             self.assert_refused(self.get(link))
 
     def test_revoke_statement_links(self):
-        old = self.customer._gentle_statement_link()
+        old = self.statement._gentle_statement_link(self.customer)
         self.assert_shown(self.get(old))
         with self.assertRaises(AccessError):
             self.customer.with_user(self.clerk).action_gentle_revoke_statement_links()
@@ -118,12 +126,12 @@ class TestGentleStatementLinks(HttpCase):
         self.assertIn("Statement links revoked", note.body)
         self.assertEqual(note.author_id, self.accountant.partner_id)
         self.assert_refused(self.get(old))
-        new = self.customer._gentle_statement_link()
+        new = self.statement._gentle_statement_link(self.customer)
         self.assertNotEqual(new, old)
         self.assert_shown(self.get(new))
 
     def test_tampered_links(self):
-        link = self.path(self.customer._gentle_statement_link())
+        link = self.path(self.statement._gentle_statement_link(self.customer))
         expiry = date.today() + timedelta(days=90)
         token = link.split("token=")[1].split("&")[0]
         base = f"/my/statement/{self.customer.id}"
@@ -149,7 +157,7 @@ class TestGentleStatementLinks(HttpCase):
         # A link made without giving the invoice an access token.
         self.env["account.move"].invalidate_model(["access_token"])
         self.assertFalse(self.invoice.access_token)
-        link = self.customer._gentle_statement_url()
+        link = self.statement._gentle_statement_url(self.customer)
         self.assert_refused(self.url_open(f"/my/statement/{self.customer.id}"))
 
         def snapshot():
@@ -187,6 +195,6 @@ class TestGentleStatementLinks(HttpCase):
         settings.execute()
         self.assertEqual(self.company.gentle_statement_link_days, 45)
         self.assertEqual(
-            self.customer._gentle_statement_expiry(date(2026, 1, 1)),
+            self.statement._gentle_statement_expiry(date(2026, 1, 1)),
             date(2026, 2, 15),
         )
