@@ -1,9 +1,10 @@
+# Mixins first: the models below inherit them.
+from . import gentle_invoice_owner_mixin  # isort: skip
 from . import (
     account_move,
     account_move_line,
     account_partial_reconcile,
     account_payment_term,
-    gentle_analytics,
     gentle_case_category,
     gentle_collection_case,
     gentle_followup_action,
@@ -19,7 +20,6 @@ from . import (
     gentle_followup_source_thanks,
     gentle_followup_template,
     gentle_grade,
-    gentle_invoice_owner_mixin,
     gentle_late_fee,
     gentle_payment_plan,
     gentle_payment_plan_line,
@@ -28,7 +28,6 @@ from . import (
     gentle_score_snapshot,
     gentle_statement,
     gentle_support_tier,
-    gentle_thanks,
     mail_activity,
     mail_mail,
     res_company,
@@ -36,3 +35,6 @@ from . import (
     res_partner,
     resource_calendar,
 )
+
+# SQL views last: they read the columns of the models above.
+from . import gentle_analytics  # isort: skip

@@ -8,14 +8,6 @@ from odoo import fields, models, tools
 from odoo.tools import SQL
 
 from ..tools import ageing
-
-# The views read columns these modules add (res_partner.gentle_grade, the
-# follow-up history): define them first, models are set up in that order.
-from . import (  # noqa: F401
-    gentle_followup_history,
-    gentle_followup_level,
-    res_partner,
-)
 from .account_move_line import CHASED_MOVE_TYPES
 from .gentle_followup_policy import TONES
 from .gentle_score_snapshot import GRADES

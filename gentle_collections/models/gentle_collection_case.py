@@ -8,10 +8,6 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_normalize, html2plaintext
 
 from ..tools.reply_parser import REPLY_HTML_CHARS, REPLY_SCAN_CHARS
-
-# Defines gentle.invoice.owner.mixin before the case inherits it (models load
-# in the order their classes are defined; this module sorts before it).
-from . import gentle_invoice_owner_mixin  # noqa: F401
 from .account_move import PLAN_INVOICE_TYPES
 from .gentle_support_tier import OPEN_CASE_STATES
 

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from odoo import api, models
 from odoo.tools import SQL
 
-from .gentle_thanks import THANKS_RECENT_DAYS
+from .gentle_followup_source_thanks import THANKS_RECENT_DAYS
 
 
 class GentleFollowupSourceKeptPromise(models.AbstractModel):

@@ -18,7 +18,11 @@ from markupsafe import Markup
 from odoo import api, models
 from odoo.tools import SQL
 
-from .gentle_thanks import THANKS_FIRST_ON_TIME_DAYS, THANKS_RECENT_DAYS
+# A payment is thanked within this many days; older payments (e.g. from before
+# thank-you notes were switched on) are never thanked.
+THANKS_RECENT_DAYS = 7
+# "First on-time payment": no other invoice paid on time in this many days.
+THANKS_FIRST_ON_TIME_DAYS = 365
 
 
 class GentleFollowupSourceThanks(models.AbstractModel):

@@ -1,15 +1,8 @@
 from datetime import timedelta
 
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_amount, format_date
 
-# Defines gentle.invoice.owner.mixin and the base res.partner methods before
-# the classes below use them (models load in the order their classes are
-# defined; this module sorts before them).
-from . import gentle_invoice_owner_mixin, res_partner  # noqa: F401
 from .gentle_support_tier import OPEN_CASE_STATES
 
 # Each instalment gets a friendly reminder this many days before its due date.
@@ -418,81 +411,3 @@ class GentlePaymentPlan(models.Model):
                 ),
                 user_id=user.id,
             )
-
-
-class ResPartner(models.Model):
-    _inherit = "res.partner"
-
-    def _gentle_instalment_lines(self):
-        """The payment-plan instalments a follow-up message to this customer
-        reminds of: the engine puts them in the rendering context."""
-        self.ensure_one()
-        line_ids = (self.env.context.get("gentle_followup_instalments") or {}).get(
-            self.id, []
-        )
-        return self.env["gentle.payment.plan.line"].browse(line_ids)
-
-    def _gentle_instalment_table(self):
-        """The instalments of a follow-up message as an HTML table in the
-        customer's language, with a link to the plan on the portal."""
-        self.ensure_one()
-        env = self.env
-        today = env.context.get("gentle_followup_date") or fields.Date.context_today(
-            self
-        )
-        lines = self._gentle_instalment_lines().with_context(gentle_plan_today=today)
-        rows = []
-        for line in lines.sorted(lambda x: (x.date_due, x.id)):
-            plan = line.plan_id
-            days = (line.date_due - today).days
-            if days > 0:
-                status = env._("due in %(days)s days", days=days)
-            elif days == 0:
-                status = env._("due today")
-            else:
-                status = env._("%(days)s days late", days=-days)
-            rows.append(
-                Markup(
-                    "<tr><td><a href='%s'>%s</a></td><td>%s</td>"
-                    "<td style='text-align:right'>%s</td><td>%s</td></tr>"
-                )
-                % (
-                    plan.get_base_url() + plan.get_portal_url(),
-                    plan.name,
-                    format_date(env, line.date_due),
-                    format_amount(
-                        env, line.amount - line.paid_amount, line.currency_id
-                    ),
-                    status,
-                )
-            )
-        if not rows:
-            return Markup()
-        header = Markup(
-            "<tr><th style='text-align:left'>%s</th><th style='text-align:left'>%s"
-            "</th><th style='text-align:right'>%s</th><th style='text-align:left'>%s"
-            "</th></tr>"
-        ) % (
-            env._("Payment plan"),
-            env._("Instalment due"),
-            env._("Amount"),
-            env._("Status"),
-        )
-        return Markup(
-            "<table style='border-collapse:collapse;margin:8px 0' cellpadding='4'>"
-            "<thead>%s</thead><tbody>%s</tbody></table>"
-        ) % (header, Markup().join(rows))
-
-    def _gentle_followup_table(self):
-        table = super()._gentle_followup_table()
-        instalments = self._gentle_instalment_table()
-        if instalments:
-            table += (
-                Markup("<p>%s</p>")
-                % self.env._(
-                    "And a reminder about the payment plan we agreed: thank you for "
-                    "keeping to it."
-                )
-                + instalments
-            )
-        return table

@@ -14,10 +14,6 @@ from ..tools.reply_parser import (
     gentle_reply_subject,
     gentle_reply_text,
 )
-
-# Defines gentle.invoice.owner.mixin before the promise inherits it (models
-# load in the order their classes are defined; this module sorts before it).
-from . import gentle_invoice_owner_mixin  # noqa: F401
 from .account_move import PROMISE_INVOICE_TYPES
 
 _logger = logging.getLogger(__name__)

@@ -8,16 +8,15 @@ only its fields and buttons, which call the service."""
 import re
 from datetime import timedelta
 
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import consteq, format_amount, format_date
 from odoo.tools.misc import hmac
 
+from ..tools import ageing
+
 # The base res.partner methods before the extension at the end (models load in
 # the order their classes are defined; this module sorts before res_partner).
-from . import res_partner  # noqa: F401
 from .account_move_line import CHASED_MOVE_TYPES
 from .gentle_analytics import BUCKETS
 
@@ -163,6 +162,15 @@ class GentleStatement(models.AbstractModel):
         return url
 
     @api.model
+    def _gentle_today(self):
+        """The statement's today: the company's local date, as for the ageing
+        report and the follow-up (``tools/ageing.py``)."""
+        company = self.env.company
+        return self.env["gentle.followup.engine"]._gentle_run_date(
+            company, fields.Datetime.now()
+        )
+
+    @api.model
     def _gentle_statement_lines(self, partner, today=None):
         """The statement of ``partner``'s customer in the current company: one
         dict per open receivable line, in due-date order, and the totals by age.
@@ -170,7 +178,7 @@ class GentleStatement(models.AbstractModel):
         :returns: ``(lines, ages, total, currency)``
         """
         partner.ensure_one()
-        today = today or fields.Date.context_today(partner)
+        today = today or self._gentle_today()
         company = self.env.company
         # Read only: the pay-now links carry the access token the invoices
         # already have (given when the link was sent), else they ask to log in.
@@ -181,17 +189,7 @@ class GentleStatement(models.AbstractModel):
         for line in receivables:
             move = line.move_id
             days = (today - line.date_maturity).days
-            age = (
-                "0_not_due"
-                if days <= 0
-                else "1_30"
-                if days <= 30
-                else "2_60"
-                if days <= 60
-                else "3_90"
-                if days <= 90
-                else "4_older"
-            )
+            age = ageing.bucket(days)
             ages[age] += line.amount_residual
             discount = False
             if line in move._gentle_discount_lines(today) and not (
@@ -235,22 +233,9 @@ class GentleStatement(models.AbstractModel):
         return {
             "customer": partner.commercial_partner_id,
             "company": self.env.company,
-            "today": today or fields.Date.context_today(partner),
+            "today": today or self._gentle_today(),
             "lines": lines,
             "ages": [(labels[key], ages[key]) for key, _label in BUCKETS],
             "total": total,
             "currency": currency,
         }
-
-
-class ResPartner(models.Model):
-    _inherit = "res.partner"
-
-    def _gentle_followup_table(self):
-        table = super()._gentle_followup_table()
-        if not self._gentle_followup_lines():
-            return table
-        return table + Markup("<p><a href='%s'>%s</a></p>") % (
-            self._gentle_statement_link(),
-            self.env._("See your full statement and pay online"),
-        )

@@ -453,7 +453,7 @@ class ResPartner(models.Model):
         )
         return self.env["account.move.line"].browse(line_ids)
 
-    def _gentle_followup_table(self):
+    def _gentle_invoice_table(self):
         """The invoices of a follow-up message as an HTML table, in the customer's
         language, with a portal link to each invoice."""
         self.ensure_one()
@@ -812,24 +812,160 @@ class ResPartner(models.Model):
         """Every statement link sent to these customers stops working."""
         return self.env["gentle.statement"]._gentle_revoke_statement_links(self)
 
-
-class ResPartnerHardship(models.Model):
-    """Hardship mode in the follow-up message: the offer of a payment plan.
-
-    A separate class so that it can extend the table defined above.
-    """
-
-    _inherit = "res.partner"
-
     def _gentle_followup_table(self):
-        table = super()._gentle_followup_table()
-        date = self.env.context.get("gentle_followup_date") or (
+        """What a follow-up message lists, in the customer's language, as mail
+        templates insert it: the thank-you first, then the invoices due (with
+        the offer of a plan in hardship mode), the plan's instalments and a
+        link to the full statement."""
+        self.ensure_one()
+        env = self.env
+        table = Markup()
+        thanks = self._gentle_thanks_items()
+        if thanks:
+            table += (
+                Markup("<p>%s</p>") % env._("First of all, thank you for settling:")
+                + thanks
+            )
+        table += self._gentle_invoice_table()
+        date = env.context.get("gentle_followup_date") or (
             fields.Date.context_today(self)
         )
         if self._gentle_in_hardship(date):
-            table += Markup("<p>%s</p>") % self.env._(
+            table += Markup("<p>%s</p>") % env._(
                 "We understand that times may be difficult. If paying in one go is "
                 "hard right now, simply reply to this message: we will gladly agree "
                 "a payment plan in instalments that suits you."
             )
+        instalments = self._gentle_instalment_table()
+        if instalments:
+            table += (
+                Markup("<p>%s</p>")
+                % env._(
+                    "And a reminder about the payment plan we agreed: thank you for "
+                    "keeping to it."
+                )
+                + instalments
+            )
+        if self._gentle_followup_lines():
+            table += Markup("<p><a href='%s'>%s</a></p>") % (
+                self._gentle_statement_link(),
+                env._("See your full statement and pay online"),
+            )
         return table
+
+    def _gentle_thanked_moves(self):
+        """The paid invoices a follow-up message to this customer thanks for: the
+        engine puts them in the rendering context."""
+        self.ensure_one()
+        move_ids = (self.env.context.get("gentle_followup_thanks") or {}).get(
+            self.id, []
+        )
+        return self.env["account.move"].browse(move_ids)
+
+    def _gentle_thanked_promises(self):
+        """The kept promises to pay a follow-up message to this customer thanks
+        for: the engine puts them in the rendering context."""
+        self.ensure_one()
+        promise_ids = (
+            self.env.context.get("gentle_followup_thanked_promises") or {}
+        ).get(self.id, [])
+        return self.env["gentle.payment.promise"].browse(promise_ids)
+
+    def _gentle_thanks_list(self):
+        """What a thank-you thanks for, as the thank-you template lists it; and
+        the early-payment discounts a message of its own recalls."""
+        self.ensure_one()
+        items = self._gentle_thanks_items()
+        if not self._gentle_followup_lines():
+            items += self._gentle_nudge_paragraph()
+        return items
+
+    def _gentle_thanks_items(self):
+        """The invoices and kept promises of a thank-you as an HTML list, in the
+        customer's language: number, amount and due date of each invoice; amount
+        and date of each promise."""
+        self.ensure_one()
+        env = self.env
+        items = [
+            Markup("<li>%s</li>")
+            % env._(
+                "%(invoice)s of %(amount)s, due %(date)s",
+                invoice=move.name,
+                amount=format_amount(env, move.amount_total, move.currency_id),
+                date=format_date(env, move.invoice_date_due),
+            )
+            for move in self._gentle_thanked_moves()
+        ]
+        items += [
+            Markup("<li>%s</li>")
+            % env._(
+                "the %(amount)s you promised to pay by %(date)s: thank you for "
+                "keeping your word",
+                amount=format_amount(env, promise.amount, promise.currency_id),
+                date=format_date(env, promise.date_promised),
+            )
+            for promise in self._gentle_thanked_promises().sudo()
+        ]
+        if not items:
+            return Markup()
+        return Markup("<ul>%s</ul>") % Markup().join(items)
+
+    def _gentle_instalment_lines(self):
+        """The payment-plan instalments a follow-up message to this customer
+        reminds of: the engine puts them in the rendering context."""
+        self.ensure_one()
+        line_ids = (self.env.context.get("gentle_followup_instalments") or {}).get(
+            self.id, []
+        )
+        return self.env["gentle.payment.plan.line"].browse(line_ids)
+
+    def _gentle_instalment_table(self):
+        """The instalments of a follow-up message as an HTML table in the
+        customer's language, with a link to the plan on the portal."""
+        self.ensure_one()
+        env = self.env
+        today = env.context.get("gentle_followup_date") or fields.Date.context_today(
+            self
+        )
+        lines = self._gentle_instalment_lines().with_context(gentle_plan_today=today)
+        rows = []
+        for line in lines.sorted(lambda x: (x.date_due, x.id)):
+            plan = line.plan_id
+            days = (line.date_due - today).days
+            if days > 0:
+                status = env._("due in %(days)s days", days=days)
+            elif days == 0:
+                status = env._("due today")
+            else:
+                status = env._("%(days)s days late", days=-days)
+            rows.append(
+                Markup(
+                    "<tr><td><a href='%s'>%s</a></td><td>%s</td>"
+                    "<td style='text-align:right'>%s</td><td>%s</td></tr>"
+                )
+                % (
+                    plan.get_base_url() + plan.get_portal_url(),
+                    plan.name,
+                    format_date(env, line.date_due),
+                    format_amount(
+                        env, line.amount - line.paid_amount, line.currency_id
+                    ),
+                    status,
+                )
+            )
+        if not rows:
+            return Markup()
+        header = Markup(
+            "<tr><th style='text-align:left'>%s</th><th style='text-align:left'>%s"
+            "</th><th style='text-align:right'>%s</th><th style='text-align:left'>%s"
+            "</th></tr>"
+        ) % (
+            env._("Payment plan"),
+            env._("Instalment due"),
+            env._("Amount"),
+            env._("Status"),
+        )
+        return Markup(
+            "<table style='border-collapse:collapse;margin:8px 0' cellpadding='4'>"
+            "<thead>%s</thead><tbody>%s</tbody></table>"
+        ) % (header, Markup().join(rows))

@@ -1,4 +1,5 @@
 from . import (
+    test_ageing_parity,
     test_analytics,
     test_attachments,
     test_call_schedule,
