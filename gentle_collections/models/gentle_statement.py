@@ -18,7 +18,6 @@ from ..tools import ageing
 # The base res.partner methods before the extension at the end (models load in
 # the order their classes are defined; this module sorts before res_partner).
 from .account_move_line import CHASED_MOVE_TYPES
-from .gentle_analytics import BUCKETS
 
 STATEMENT_SCOPE = "gentle_collections-statement"
 # A statement link is signed with its expiry date; no link lives longer.
@@ -184,7 +183,7 @@ class GentleStatement(models.AbstractModel):
         # already have (given when the link was sent), else they ask to log in.
         receivables = self._gentle_statement_receivables(partner)
         env = partner.env
-        ages = {key: 0.0 for key, _label in BUCKETS}
+        ages = dict.fromkeys(ageing.KEYS, 0.0)
         lines = []
         for line in receivables:
             move = line.move_id
@@ -235,7 +234,7 @@ class GentleStatement(models.AbstractModel):
             "company": self.env.company,
             "today": today or self._gentle_today(),
             "lines": lines,
-            "ages": [(labels[key], ages[key]) for key, _label in BUCKETS],
+            "ages": [(labels[key], ages[key]) for key in ageing.KEYS],
             "total": total,
             "currency": currency,
         }
