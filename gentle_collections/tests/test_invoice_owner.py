@@ -98,6 +98,7 @@ class TestGentleInvoiceOwner(GentleFollowupCommon):
             record.write({"move_ids": [Command.link(move.id) for move in moves]})
         record.invalidate_recordset()
         self.assertEqual(record.move_ids, self.invoice)
+        return record
 
     @freeze_time(TODAY)
     def test_another_customers_invoice_is_refused(self):
@@ -116,7 +117,10 @@ class TestGentleInvoiceOwner(GentleFollowupCommon):
     def test_another_companys_invoice_is_refused(self):
         for model in MODELS:
             with self.subTest(model):
-                self.refused(model, self.foreign_invoice, self.foreign_invoice.name)
+                record = self.refused(
+                    model, self.foreign_invoice, self.foreign_invoice.name
+                )
+                self.assertNotIn(self.foreign_invoice, record.move_ids)
 
     @freeze_time(TODAY)
     def test_a_move_of_another_type_or_a_draft_is_refused(self):
@@ -129,7 +133,8 @@ class TestGentleInvoiceOwner(GentleFollowupCommon):
         for model, moves in refused.items():
             for move in moves:
                 with self.subTest(model=model, move=move.move_type, state=move.state):
-                    self.refused(model, move, move.display_name)
+                    record = self.refused(model, move, move.display_name)
+                    self.assertNotIn(move, record.move_ids)
 
     @freeze_time(TODAY)
     def test_own_invoices_are_accepted(self):
