@@ -124,6 +124,34 @@ class GentleFollowupEngine(models.AbstractModel):
         return dict(result)
 
     @api.model
+    def _gentle_unheld_lines_sql(self, company, date, partner_ids, conditions):
+        """SQL selecting the posted, unreconciled receivable lines of
+        ``company`` whose invoice is not on hold on ``date`` and that meet
+        ``conditions`` (aliases ``aml``, ``am``, ``rp``), for the sources whose
+        items are receivable lines. Columns: ``line_id``, ``partner_id``
+        (commercial)."""
+        conditions = [
+            SQL("aml.company_id = %s", company.id),
+            SQL("aml.display_type = 'payment_term'"),
+            SQL("aml.parent_state = 'posted'"),
+            SQL("NOT aml.reconciled"),
+            *conditions,
+            SQL("NOT %s", self.with_company(company)._gentle_hold_sql(date)),
+        ]
+        if partner_ids is not None:
+            conditions.append(
+                SQL("am.commercial_partner_id = ANY(%s)", list(partner_ids))
+            )
+        return SQL(
+            """SELECT aml.id AS line_id, am.commercial_partner_id AS partner_id
+                 FROM account_move_line aml
+                 JOIN account_move am ON am.id = aml.move_id
+                 JOIN res_partner rp ON rp.id = am.commercial_partner_id
+                WHERE %s""",
+            SQL(" AND ").join(conditions),
+        )
+
+    @api.model
     def _gentle_sources(self):
         """The sources of follow-up (models inheriting ``gentle.followup.source``),
         in their sequence."""

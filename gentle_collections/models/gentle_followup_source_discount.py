@@ -51,10 +51,6 @@ class GentleFollowupSourceDiscount(models.AbstractModel):
                 "SELECT NULL::int AS line_id, NULL::int AS partner_id WHERE FALSE"
             )
         conditions = [
-            SQL("aml.company_id = %s", company.id),
-            SQL("aml.display_type = 'payment_term'"),
-            SQL("aml.parent_state = 'posted'"),
-            SQL("NOT aml.reconciled"),
             SQL(
                 "aml.discount_date BETWEEN %s AND %s",
                 date,
@@ -63,24 +59,9 @@ class GentleFollowupSourceDiscount(models.AbstractModel):
             SQL("am.move_type = 'out_invoice'"),
             SQL("am.gentle_discount_nudged_on IS NULL"),
             SQL("am.payment_state IN ('not_paid', 'partial')"),
-            SQL(
-                "NOT %s",
-                self.env["gentle.followup.engine"]
-                .with_company(company)
-                ._gentle_hold_sql(date),
-            ),
         ]
-        if partner_ids is not None:
-            conditions.append(
-                SQL("am.commercial_partner_id = ANY(%s)", list(partner_ids))
-            )
-        return SQL(
-            """SELECT aml.id AS line_id, am.commercial_partner_id AS partner_id
-                 FROM account_move_line aml
-                 JOIN account_move am ON am.id = aml.move_id
-                 JOIN res_partner rp ON rp.id = am.commercial_partner_id
-                WHERE %s""",
-            SQL(" AND ").join(conditions),
+        return self.env["gentle.followup.engine"]._gentle_unheld_lines_sql(
+            company, date, partner_ids, conditions
         )
 
     @api.model

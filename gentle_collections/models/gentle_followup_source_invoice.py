@@ -33,36 +33,18 @@ class GentleFollowupSourceInvoice(models.AbstractModel):
         Columns: ``line_id``, ``partner_id`` (commercial). One query for any
         number of lines; the stored, indexed next follow-up date does the work.
         """
-        go_live = company.gentle_go_live_date
         conditions = [
-            SQL("aml.company_id = %s", company.id),
-            SQL("aml.display_type = 'payment_term'"),
-            SQL("aml.parent_state = 'posted'"),
             SQL("aml.gentle_next_date <= %s", date),
             SQL("aml.amount_residual > 0"),
-            SQL("NOT aml.reconciled"),
             SQL("am.move_type IN %s", CHASED_MOVE_TYPES),
             SQL("am.payment_state NOT IN %s", CLOSED_PAYMENT_STATES),
-            SQL(
-                "NOT %s",
-                self.env["gentle.followup.engine"]
-                .with_company(company)
-                ._gentle_hold_sql(date),
-            ),
         ]
-        if go_live:
-            conditions.append(SQL("aml.date_maturity >= %s", go_live))
-        if partner_ids is not None:
+        if company.gentle_go_live_date:
             conditions.append(
-                SQL("am.commercial_partner_id = ANY(%s)", list(partner_ids))
+                SQL("aml.date_maturity >= %s", company.gentle_go_live_date)
             )
-        return SQL(
-            """SELECT aml.id AS line_id, am.commercial_partner_id AS partner_id
-                 FROM account_move_line aml
-                 JOIN account_move am ON am.id = aml.move_id
-                 JOIN res_partner rp ON rp.id = am.commercial_partner_id
-                WHERE %s""",
-            SQL(" AND ").join(conditions),
+        return self.env["gentle.followup.engine"]._gentle_unheld_lines_sql(
+            company, date, partner_ids, conditions
         )
 
     @api.model
