@@ -62,6 +62,13 @@ class GentleFollowupAction(models.Model):
         "can be retried. Awaiting approval: a manager must approve it.",
     )
     date = fields.Date(required=True, default=fields.Date.context_today)
+    communication_id = fields.Many2one(
+        "gentle.followup.communication",
+        string="Follow-up Message",
+        ondelete="set null",
+        index="btree_not_null",
+        help="The follow-up message this action carries out on its channel.",
+    )
     history_ids = fields.Many2many(
         "gentle.followup.history",
         "gentle_followup_action_history_rel",

@@ -5,7 +5,6 @@ from collections import defaultdict
 
 import psycopg2.errors
 import pytz
-from markupsafe import Markup, escape
 
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
@@ -321,10 +320,12 @@ class GentleFollowupEngine(models.AbstractModel):
 
     @api.model
     def _gentle_prepare(self, company, date, partner_ids):
-        """What the follow-up would do for these customers on ``date``, unsaved:
-        one :class:`Communication` per customer with anything due, in customer
+        """What the follow-up would do for these customers on ``date``: one
+        :class:`Communication` per customer with anything due, in customer
         order, its items filled in by every source, its tone settled
-        (:meth:`_gentle_settle_tone`) and its message rendered."""
+        (:meth:`_gentle_settle_tone`), saved as a draft
+        ``gentle.followup.communication`` (:meth:`_gentle_save`) and its message
+        rendered on that draft."""
         if not partner_ids:
             return []
         for model in ("account.move.line", "account.move", "res.partner"):
@@ -334,6 +335,7 @@ class GentleFollowupEngine(models.AbstractModel):
             source._gentle_fill(by_partner, company, date, partner_ids)
         communications = [by_partner[key] for key in sorted(by_partner)]
         self._gentle_settle_tone(communications)
+        self._gentle_save(communications)
         self._gentle_render(communications)
         return communications
 
@@ -351,59 +353,74 @@ class GentleFollowupEngine(models.AbstractModel):
                 communication.tone = HARDSHIP_MAX_TONE
 
     @api.model
-    def _gentle_render(self, communications):
-        """Render subject and body of each communication, batched per template.
-
-        Each customer's message is rendered in the customer's language.
-        """
-        self._gentle_ensure_access_tokens(
-            self.env["account.move"].union(
-                *(
-                    line.move_id
-                    for c in communications
-                    for line, _lv in c.items.get("steps", [])
-                )
-            )
-        )
-        by_template = defaultdict(list)
+    def _gentle_save(self, communications):
+        """Save each communication as a draft ``gentle.followup.communication``,
+        in one batch: its wording (the policy's template for its tone and the
+        customer's style), what it is identified by, and every source's items.
+        The mail templates render on these drafts; a preview shows them."""
+        vals_list = []
         for communication in communications:
             if not communication.template and communication.policy:
                 communication.template = communication.policy._get_template(
                     communication.tone, communication.partner.gentle_style
                 )
+            values = {
+                "partner_id": communication.partner.id,
+                "company_id": communication.company.id,
+                "date": communication.date,
+                "level_id": communication.level.id,
+                "policy_id": communication.policy.id,
+                "tone": communication.tone,
+                "channels": ", ".join(communication.channels),
+                "approval": communication.approval,
+                "mail_template_id": communication.template.id,
+                "signature": self._gentle_signature(communication),
+            }
+            for source in self._gentle_sources():
+                values.update(source._gentle_draft_values(communication))
+            vals_list.append(values)
+        # Drafts are the engine's: users read them, the engine writes them.
+        records = (
+            self.env["gentle.followup.communication"]
+            .sudo()
+            .create(vals_list)
+            .with_env(self.env)
+        )
+        for communication, record in zip(communications, records, strict=True):
+            communication.record = record
+
+    @api.model
+    def _gentle_render(self, communications):
+        """Render subject and body of each communication on its draft, batched
+        per template, each in the customer's language."""
+        self._gentle_ensure_access_tokens(
+            self.env["gentle.followup.communication"]
+            .union(*(c.record for c in communications))
+            .move_line_ids.move_id
+        )
+        by_template = defaultdict(list)
+        for communication in communications:
             communication.subject = communication.body = False
             if communication.template and "email" in communication.channels:
                 by_template[communication.template].append(communication)
+        # Store the body as the chatter will: the preview, the action and the
+        # message sent are then the very same HTML.
+        Message = self.env["mail.message"]
+        body_field = Message._fields["body"]
         for template, group in by_template.items():
-            context = self._gentle_render_context(group)
-            partner_ids = [c.partner.id for c in group]
-            template = template.with_context(**context)
-            subjects = template._render_field("subject", partner_ids, compute_lang=True)
-            bodies = template._render_field("body_html", partner_ids, compute_lang=True)
-            # Store the body as the chatter will: the preview, the action and
-            # the message sent are then the very same HTML.
-            Message = self.env["mail.message"]
-            body_field = Message._fields["body"]
+            ids = [c.record.id for c in group]
+            subjects = template._render_field("subject", ids, compute_lang=True)
+            bodies = template._render_field("body_html", ids, compute_lang=True)
             for communication in group:
-                communication.subject = subjects[communication.partner.id]
+                communication.subject = subjects[communication.record.id]
                 communication.body = body_field.convert_to_cache(
-                    bodies[communication.partner.id], Message
+                    bodies[communication.record.id], Message
                 )
         for source in self._gentle_sources():
             source._gentle_rendered(communications)
-
-    @api.model
-    def _gentle_render_context(self, communications):
-        """Rendering context of the messages of ``communications`` (one template):
-        what each customer's message lists, keyed by customer id, from every
-        source (see ``res.partner._gentle_followup_table``)."""
-        context = {
-            "gentle_company_name": communications[0].company.name,
-            "gentle_followup_date": communications[0].date,
-        }
-        for source in self._gentle_sources():
-            context.update(source._gentle_render_context(communications))
-        return context
+        self.env["gentle.followup.communication"]._gentle_write_rendered(
+            {c.record.id: (c.subject, c.body) for c in communications if c.body}
+        )
 
     @api.model
     def _gentle_signature(self, communication):
@@ -416,6 +433,16 @@ class GentleFollowupEngine(models.AbstractModel):
                 if (items := communication.items.get(source._gentle_key))
             )
             + [("channels", list(communication.channels))]
+        )
+
+    @api.model
+    def _gentle_matches(self, draft, communication):
+        """Whether ``communication``, prepared again, is the message the draft
+        ``draft`` (a preview) showed: the same items, channels and words."""
+        return (
+            draft.signature == communication.record.signature
+            and (draft.subject or False) == (communication.subject or False)
+            and (draft.body_html or "") == (communication.body or "")
         )
 
     @api.model
@@ -478,11 +505,19 @@ class GentleFollowupEngine(models.AbstractModel):
 
     @api.model
     def _gentle_execute(self, communications):
-        """Record and carry out prepared communications; return the actions made."""
+        """Record and carry out prepared communications; return the actions made.
+
+        The drafts of the communications kept are recorded; those of the
+        communications another run got to first are dropped."""
+        prepared = communications
         communications = self._gentle_claim(communications)
+        kept = {id(c) for c in communications}
+        Draft = self.env["gentle.followup.communication"]
+        Draft.union(*(c.record for c in prepared if id(c) not in kept)).sudo().unlink()
         Action = self.env["gentle.followup.action"]
         if not communications:
             return Action
+        Draft.union(*(c.record for c in communications)).sudo().write({"state": "done"})
         self._gentle_claimed(communications)
         vals_list = [
             self._gentle_action_values(communication, channel)
@@ -502,6 +537,7 @@ class GentleFollowupEngine(models.AbstractModel):
         ``channel``; each source adds what it was about."""
         waiting = communication.approval and channel in ("email", "sms", "letter")
         values = {
+            "communication_id": communication.record.id,
             "partner_id": communication.partner.id,
             "company_id": communication.company.id,
             "policy_id": communication.policy.id,
@@ -534,157 +570,9 @@ class GentleFollowupEngine(models.AbstractModel):
 
     @api.model
     def _gentle_carry_out(self, actions):
-        """Send or schedule queued actions (email, SMS, letter, activities)."""
-        handlers = {
-            "email": self._gentle_send_email,
-            "sms": self._gentle_send_sms,
-            "letter": self._gentle_prepare_letter,
-            "call": self._gentle_schedule_call,
-            "activity": self._gentle_schedule_activity,
-        }
-        for action in actions:
-            handlers[action.channel](action)
-
-    @api.model
-    def _gentle_recipients(self, action):
-        """Who the email goes to: the first source's contacts with an email
-        address (the invoices' contacts), else the customer itself."""
-        for source in self._gentle_sources():
-            contacts = source._gentle_recipients(action)
-            if contacts:
-                return contacts
-        return action.partner_id
-
-    @api.model
-    def _gentle_attachments(self, action):
-        """The invoice PDFs to attach to ``action``'s email: those already stored
-        on the invoices (a reminder never renders a PDF), in invoice order, while
-        their total stays within the company's limit."""
-        limit = action.company_id.gentle_attachment_limit_mb * 1024 * 1024
-        attachments = self.env["ir.attachment"]
-        total = 0
-        for move in action.move_ids.sorted(lambda m: (m.invoice_date_due, m.name)):
-            pdf = move.sudo().invoice_pdf_report_id
-            if not pdf:
-                continue
-            if total + pdf.file_size > limit:
-                break
-            total += pdf.file_size
-            attachments |= pdf
-        return attachments
-
-    @api.model
-    def _gentle_send_email(self, action):
-        if not action.body_html:
-            action._gentle_engine_write(
-                {
-                    "state": "failed",
-                    "error_message": self.env._(
-                        "The policy %(policy)s has no wording for the tone %(tone)s: "
-                        "add an email template to the policy, then retry.",
-                        policy=action.policy_id.display_name,
-                        tone=action.tone,
-                    ),
-                }
-            )
-            return
-        recipients = self._gentle_recipients(action)
-        attachments = self._gentle_attachments(action)
-        message = (
-            self._gentle_chatter(action.partner_id)
-            .with_context(mail_post_autofollow=False, mail_notify_force_send=False)
-            .message_post(
-                body=Markup(action.body_html),
-                subject=action.subject,
-                partner_ids=recipients.ids,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-                email_layout_xmlid="mail.mail_notification_light",
-                attachment_ids=attachments.ids,
-            )
-        )
-        action._gentle_engine_write({"mail_message_id": message.id, "state": "queued"})
-        action._sync_mail_state()
-
-    @api.model
-    def _gentle_send_sms(self, action):
-        text = self.env._(
-            "%(company)s: a friendly reminder that %(amount)s is due on your "
-            "account. Reply or call us if anything is unclear.",
-            company=action.company_id.name,
-            amount=action.currency_id.format(action.amount_due),
-        )
-        message = self._gentle_chatter(action.partner_id)._message_sms(
-            text, partner_ids=action.partner_id.ids
-        )
-        action._gentle_engine_write(
-            {"mail_message_id": message.id, "body_html": escape(text)}
-        )
-        action._sync_mail_state()
-
-    @api.model
-    def _gentle_prepare_letter(self, action):
-        report = self.env.ref("gentle_collections.gentle_followup_letter_report")
-        pdf, _fmt = self.env["ir.actions.report"]._render_qweb_pdf(report, action.ids)
-        # On the customer's chatter, as the follow-up (see _gentle_chatter).
-        attachment = (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": self.env._(
-                        "Follow-up letter - %(partner)s.pdf",
-                        partner=action.partner_id.display_name,
-                    ),
-                    "raw": pdf,
-                    "res_model": "res.partner",
-                    "res_id": action.partner_id.id,
-                    "mimetype": "application/pdf",
-                }
-            )
-        )
-        activity = self._gentle_chatter(action.partner_id).activity_schedule(
-            "mail.mail_activity_data_todo",
-            date_deadline=action.date,
-            summary=self.env._("Print and post the follow-up letter"),
-            note=self.env._(
-                "The letter is attached to the customer's chatter: %(name)s",
-                name=attachment.name,
-            ),
-            user_id=action.responsible_id.id,
-        )
-        action._gentle_engine_write({"activity_id": activity.id, "state": "sent"})
-
-    @api.model
-    def _gentle_schedule_call(self, action):
-        moves = ", ".join(action.move_ids.mapped("name"))
-        activity = self._gentle_chatter(action.partner_id).activity_schedule(
-            "mail.mail_activity_data_call",
-            date_deadline=action.date,
-            summary=self.env._("Follow-up call: %(level)s", level=action.level_id.name),
-            note=self.env._(
-                "Call to talk about invoices %(moves)s (%(amount)s due). Ask whether "
-                "anything stands in the way of payment and offer help: a copy of the "
-                "invoice, a payment plan.",
-                moves=moves,
-                amount=action.currency_id.format(action.amount_due),
-            ),
-            user_id=action.responsible_id.id,
-        )
-        action._gentle_engine_write({"activity_id": activity.id, "state": "sent"})
-
-    @api.model
-    def _gentle_schedule_activity(self, action):
-        levels = action.history_ids.level_id.filtered("create_activity")
-        level = levels[:1] or action.level_id
-        activity = self._gentle_chatter(action.partner_id).activity_schedule(
-            activity_type_id=level.activity_type_id.id,
-            date_deadline=action.date,
-            summary=level.name,
-            note=level.activity_note or "",
-            user_id=action.responsible_id.id,
-        )
-        action._gentle_engine_write({"activity_id": activity.id, "state": "sent"})
+        """Send or schedule queued actions, each on its channel
+        (``gentle.followup.channel``)."""
+        self.env["gentle.followup.channel"]._gentle_carry_out(actions)
 
     @api.model
     def _gentle_log(self, actions):

@@ -8,6 +8,11 @@ due, puts what each customer has due into one :class:`Communication` (one
 message per customer per run), renders it, has every source claim its items
 exactly once, and records one action per channel.
 
+Each communication is saved as a draft ``gentle.followup.communication`` before
+it is rendered: every source stores its items on that record
+(:meth:`GentleFollowupSource._gentle_draft_values`) and the mail templates
+render on it.
+
 A new kind of message is a new source: a file with one model that inherits
 ``gentle.followup.source``, sets :attr:`_gentle_key` and implements
 :meth:`_gentle_due_sql` and :meth:`_gentle_collect`; everything else has a
@@ -41,6 +46,7 @@ class Communication:
     :ivar body: rendered body, as the chatter stores it
     :ivar history: the ``gentle.followup.history`` rows claimed for it
     :ivar items: ``{source key: items}``
+    :ivar record: the draft ``gentle.followup.communication`` it was saved as
     """
 
     __slots__ = (
@@ -54,6 +60,7 @@ class Communication:
         "level",
         "partner",
         "policy",
+        "record",
         "subject",
         "template",
         "tone",
@@ -74,6 +81,7 @@ class Communication:
         self.body = False
         self.history = env["gentle.followup.history"]
         self.items = {}
+        self.record = env["gentle.followup.communication"]
 
     def __repr__(self):
         return f"<Communication {self.partner!r} {sorted(self.items)}>"
@@ -96,9 +104,9 @@ class GentleFollowupSource(models.AbstractModel):
     #: Model of the items, and the date field that claims each exactly once.
     _gentle_item_model = None
     _gentle_claim_field = None
-    #: Rendering-context key under which templates find the items' ids, by
-    #: customer id (see ``res.partner._gentle_followup_table``).
-    _gentle_context_key = None
+    #: Field of ``gentle.followup.communication`` holding the items, where the
+    #: mail templates and the views of what a message lists find them.
+    _gentle_draft_field = None
     #: Many2many of ``gentle.followup.action`` recording the items.
     _gentle_action_field = None
 
@@ -230,19 +238,17 @@ class GentleFollowupSource(models.AbstractModel):
 
     @api.model
     def _gentle_item_ids(self, items):
-        """Ids of the items as templates browse them."""
+        """Ids of the item records (as the draft stores them)."""
         return items.ids
 
     @api.model
-    def _gentle_render_context(self, communications):
-        """Context for the mail templates: the items' ids by customer id."""
-        return {
-            self._gentle_context_key: {
-                c.partner.id: self._gentle_item_ids(c.items[self._gentle_key])
-                for c in communications
-                if c.items.get(self._gentle_key)
-            }
-        }
+    def _gentle_draft_values(self, communication):
+        """Values of the draft ``gentle.followup.communication`` that store
+        this source's items of ``communication``."""
+        items = communication.items.get(self._gentle_key)
+        if not items:
+            return {}
+        return {self._gentle_draft_field: [Command.set(self._gentle_item_ids(items))]}
 
     @api.model
     def _gentle_rendered(self, communications):

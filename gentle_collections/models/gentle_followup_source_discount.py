@@ -32,7 +32,7 @@ class GentleFollowupSourceDiscount(models.AbstractModel):
     _gentle_template = "gentle_collections.mail_template_discount_nudge"
     _gentle_item_model = "account.move"
     _gentle_claim_field = "gentle_discount_nudged_on"
-    _gentle_context_key = "gentle_followup_nudges"
+    _gentle_draft_field = "nudge_line_ids"
     _gentle_action_field = "nudged_move_ids"
 
     @api.model
@@ -124,10 +124,9 @@ class GentleFollowupSourceDiscount(models.AbstractModel):
                 continue
             if "o_gentle_nudge" in body:
                 continue
-            partner = communication.partner
-            paragraph = partner.with_context(
-                lang=partner.lang or self.env.lang,
-                **self._gentle_render_context([communication]),
+            record = communication.record
+            paragraph = record.with_context(
+                lang=communication.partner.lang or self.env.lang
             )._gentle_nudge_paragraph()
             if paragraph:
                 communication.body = body_field.convert_to_cache(

@@ -26,7 +26,7 @@ class GentleFollowupSourceInstalment(models.AbstractModel):
     _gentle_key = "instalments"
     _gentle_sequence = 20
     _gentle_template = "gentle_collections.mail_template_plan_instalment"
-    _gentle_context_key = "gentle_followup_instalments"
+    _gentle_draft_field = "instalment_ids"
     _gentle_action_field = "plan_line_ids"
 
     @api.model

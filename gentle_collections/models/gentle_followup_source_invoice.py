@@ -24,7 +24,6 @@ class GentleFollowupSourceInvoice(models.AbstractModel):
 
     _gentle_key = "steps"
     _gentle_sequence = 10
-    _gentle_context_key = "gentle_followup_lines"
 
     @api.model
     def _gentle_lines_sql(self, company, date, partner_ids=None):
@@ -168,13 +167,17 @@ class GentleFollowupSourceInvoice(models.AbstractModel):
         return [line.id for line, _level in items]
 
     @api.model
-    def _gentle_render_context(self, communications):
-        # Every message lists its lines, none included (a thank-you alone).
+    def _gentle_draft_values(self, communication):
+        """One step per line, in the order the message lists them."""
         return {
-            self._gentle_context_key: {
-                c.partner.id: self._gentle_item_ids(c.items.get(self._gentle_key, []))
-                for c in communications
-            }
+            "step_ids": [
+                Command.create(
+                    {"sequence": index, "move_line_id": line.id, "level_id": level.id}
+                )
+                for index, (line, level) in enumerate(
+                    communication.items.get(self._gentle_key, [])
+                )
+            ]
         }
 
     @api.model

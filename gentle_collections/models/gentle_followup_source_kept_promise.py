@@ -27,7 +27,7 @@ class GentleFollowupSourceKeptPromise(models.AbstractModel):
     _gentle_template = "gentle_collections.mail_template_thanks"
     _gentle_item_model = "gentle.payment.promise"
     _gentle_claim_field = "thanked_on"
-    _gentle_context_key = "gentle_followup_thanked_promises"
+    _gentle_draft_field = "thanked_promise_ids"
     _gentle_action_field = "thanked_promise_ids"
 
     @api.model

@@ -35,7 +35,7 @@ class GentleFollowupSourceThanks(models.AbstractModel):
     _gentle_template = "gentle_collections.mail_template_thanks"
     _gentle_item_model = "account.move"
     _gentle_claim_field = "gentle_thanked_on"
-    _gentle_context_key = "gentle_followup_thanks"
+    _gentle_draft_field = "thanked_move_ids"
     _gentle_action_field = "thanked_move_ids"
 
     @api.model

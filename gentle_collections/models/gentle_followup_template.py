@@ -26,9 +26,10 @@ class GentleFollowupTemplate(models.Model):
         "mail.template",
         string="Email Template",
         required=True,
-        domain=[("model", "=", "res.partner")],
-        help="Rendered on the customer, with the invoices to mention available "
-        "through object._gentle_followup_lines().",
+        domain=[("model", "=", "gentle.followup.communication")],
+        help="Rendered on the follow-up message: object.partner_id is the "
+        "customer, object.move_line_ids the invoice lines it reminds of, and "
+        "object._gentle_followup_table() inserts what it lists.",
     )
 
     _sql_constraints = [
@@ -43,12 +44,12 @@ class GentleFollowupTemplate(models.Model):
     @api.constrains("mail_template_id")
     def _check_template_model(self):
         for wording in self:
-            if wording.mail_template_id.model != "res.partner":
+            if wording.mail_template_id.model != "gentle.followup.communication":
                 raise ValidationError(
                     self.env._(
                         "The template %(template)s is written for %(model)s; "
-                        "follow-up wording must be a template on Contact "
-                        "(res.partner).",
+                        "follow-up wording must be a template on Follow-up "
+                        "Message (gentle.followup.communication).",
                         template=wording.mail_template_id.name,
                         model=wording.mail_template_id.model,
                     )

@@ -5,6 +5,7 @@ from . import (
     test_call_schedule,
     test_early_discount,
     test_engine_sources,
+    test_followup_communication,
     test_followup_concurrency,
     test_followup_config,
     test_followup_history,

@@ -138,6 +138,29 @@ class GentleFollowupCommon(AccountTestInvoicingCommon):
             lambda line: line.display_type == "payment_term"
         ).sorted("date_maturity")
 
+    def _gentle_message(self, partner, day, lines=None, **values):
+        """A draft follow-up message to ``partner`` on ``day`` reminding of
+        ``lines`` (at the policy's first level), as the engine saves one before
+        its templates render on it: to render wording on chosen lines and days."""
+        level = self.policy.level_ids.sorted("day_offset")[:1]
+        return (
+            self.env["gentle.followup.communication"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": self.company.id,
+                    "date": day,
+                    "step_ids": [
+                        Command.create({"move_line_id": line.id, "level_id": level.id})
+                        for line in (lines or self.env["account.move.line"])
+                    ],
+                    **values,
+                }
+            )
+            .with_env(self.env)
+        )
+
     # ------------------------------------------------------------------
     # Running
     # ------------------------------------------------------------------

@@ -253,10 +253,8 @@ class TestGentleEarlyDiscount(GentleFollowupCommon):
         saving = format_amount(self.env, 24.69, self.eur)
 
         def table(day):
-            return self.customer.with_context(
-                gentle_followup_date=day,
-                gentle_followup_lines={self.customer.id: line.ids},
-            )._gentle_followup_table()
+            message = self._gentle_message(self.customer, day, line)
+            return message._gentle_followup_table()
 
         self.assertIn(f"save {saving}", table(date(2026, 3, 12)))
         self.assertIn(

@@ -261,8 +261,8 @@ class TestFollowupConcurrency(TransactionCase):
 
     def test_failure_in_batch_keeps_earlier_batches(self):
         with self._real_env(commit=False) as env:
-            Engine = type(env["gentle.followup.engine"])
-        original = Engine._gentle_send_email
+            Channel = type(env["gentle.followup.channel"])
+        original = Channel._gentle_send_email
         failing_partners = set(self.partner_ids[2:4])
 
         def send_or_fail(engine, action):
@@ -273,7 +273,7 @@ class TestFollowupConcurrency(TransactionCase):
         # Batches of two customers, each committed like ir.cron does; batch 2
         # fails, so batch 3 is never reached.
         batches = []
-        with patch.object(Engine, "_gentle_send_email", send_or_fail):
+        with patch.object(Channel, "_gentle_send_email", send_or_fail):
             for _batch in range(3):
                 cr = db_connect(self.dbname).cursor()
                 try:
@@ -712,11 +712,11 @@ class TestFollowupCron(GentleFollowupCommon):
         self.assertEqual(len(history), 3)
 
     def test_cron_failing_batch_is_set_aside(self):
-        Engine = type(self.env["gentle.followup.engine"])
+        Channel = type(self.env["gentle.followup.channel"])
         _cron, progress = self.cron._add_progress()
         with (
             patch.object(
-                Engine, "_gentle_send_email", side_effect=ConnectionError("mail down")
+                Channel, "_gentle_send_email", side_effect=ConnectionError("mail down")
             ),
             self.assertLogs(self.LOGGER, logging.INFO) as logs,
         ):

@@ -111,7 +111,7 @@ class TestFollowupConfig(GentleFollowupCommon):
                 "subject": "Invoice",
             }
         )
-        with self.assertRaisesRegex(ValidationError, "res.partner"):
+        with self.assertRaisesRegex(ValidationError, "gentle.followup.communication"):
             with self.env.cr.savepoint():
                 self.env["gentle.followup.template"].create(
                     {
@@ -270,18 +270,13 @@ class TestFollowupConfig(GentleFollowupCommon):
         # A partial payment: the reminder shows what is still due.
         self._gentle_pay(second, date(2026, 10, 5), amount=300.0)
         lines = self._gentle_receivables(first) | self._gentle_receivables(second)
+        message = self._gentle_message(self.customer, date(2026, 11, 10), lines)
         for tone in ("friendly", "neutral", "firm", "final"):
-            template = self.policy._get_template(tone).with_context(
-                gentle_company_name=self.company.name,
-                gentle_followup_date=date(2026, 11, 10),
-                gentle_followup_lines={self.customer.id: lines.ids},
-            )
-            body = template._render_field(
-                "body_html", self.customer.ids, compute_lang=True
-            )[self.customer.id]
-            subject = template._render_field("subject", self.customer.ids)[
-                self.customer.id
+            template = self.policy._get_template(tone)
+            body = template._render_field("body_html", message.ids, compute_lang=True)[
+                message.id
             ]
+            subject = template._render_field("subject", message.ids)[message.id]
             self.assertIn(self.company.name, subject)
             self.assertIn("Ann Customer", body)
             for move in (first, second):
@@ -298,15 +293,17 @@ class TestFollowupConfig(GentleFollowupCommon):
             self.assertRegex(body.lower(), "reply|contact us")
             self.assertRegex(body.lower(), "call|plan")
         # Before the due date the table says so.
-        template = self.policy._get_template("friendly").with_context(
-            gentle_followup_date=date(2026, 9, 26),
-            gentle_followup_lines={self.customer.id: lines[:1].ids},
-        )
-        body = template._render_field("body_html", self.customer.ids)[self.customer.id]
-        self.assertIn("due in 5 days", body)
-        template = template.with_context(gentle_followup_date=date(2026, 10, 1))
-        body = template._render_field("body_html", self.customer.ids)[self.customer.id]
-        self.assertIn("due today", body)
+        template = self.policy._get_template("friendly")
+        for day, status in (
+            (date(2026, 9, 26), "due in 5 days"),
+            (date(2026, 10, 1), "due today"),
+            (date(2026, 9, 30), "due tomorrow"),
+            (date(2026, 10, 2), "1 day overdue"),
+            (date(2026, 10, 3), "2 days overdue"),
+        ):
+            message = self._gentle_message(self.customer, day, lines[:1])
+            body = template._render_field("body_html", message.ids)[message.id]
+            self.assertIn(status, body)
 
     def test_company_settings_refused(self):
         for values, message in (

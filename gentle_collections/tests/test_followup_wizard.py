@@ -36,9 +36,11 @@ class TestFollowupWizard(GentleFollowupCommon):
     def test_preview_identical_to_sent(self):
         wizard = self._wizard(self.customer | self.second | self.idle)
         self.assertEqual(wizard.date, RUN_DATE)
-        self.assertEqual(wizard.line_ids.partner_id, self.customer | self.second)
+        self.assertEqual(
+            wizard.communication_ids.partner_id, self.customer | self.second
+        )
         self.assertIn("Ivy Idle", wizard.nothing_due)
-        previews = {p.partner_id: p for p in wizard.line_ids}
+        previews = {p.partner_id: p for p in wizard.communication_ids}
         self.assertEqual(previews[self.customer].tone, "friendly")
         self.assertEqual(previews[self.customer].channels, "email")
         self.assertEqual(previews[self.second].tone, "neutral")
@@ -47,8 +49,10 @@ class TestFollowupWizard(GentleFollowupCommon):
             previews[self.customer].move_line_ids, self._gentle_receivables(self.move)
         )
         self.assertIn(self.move.name, previews[self.customer].body_html)
-        # Previewing records nothing.
+        # Previewing records nothing: the preview shows unrecorded drafts.
         self.assertFalse(self._gentle_history(self.move | self.move2))
+        self.assertEqual(set(wizard.communication_ids.mapped("state")), {"draft"})
+        self.assertFalse(wizard.communication_ids.action_ids)
         bodies = {p: v.body_html for p, v in previews.items()}
         subjects = {p: v.subject for p, v in previews.items()}
         result = wizard.action_send()
@@ -64,9 +68,20 @@ class TestFollowupWizard(GentleFollowupCommon):
             self.assertEqual(email.mail_message_id.body, bodies[email.partner_id])
             self.assertEqual(email.mail_message_id.subject, subjects[email.partner_id])
         self.assertEqual(len(self._gentle_history(self.move | self.move2)), 2)
+        # One recorded message per customer, its actions on each channel; the
+        # preview's drafts are gone.
+        messages = actions.communication_id
+        self.assertEqual(messages.partner_id, self.customer | self.second)
+        self.assertEqual(set(messages.mapped("state")), {"done"})
+        self.assertEqual(messages.action_ids, actions)
+        self.assertEqual(
+            messages.filtered(lambda m: m.partner_id == self.customer).move_line_ids,
+            self._gentle_receivables(self.move),
+        )
+        self.assertFalse(wizard.communication_ids.exists())
         # Once sent, nothing is left to send today.
         again = self._wizard(self.customer | self.second)
-        self.assertFalse(again.line_ids)
+        self.assertFalse(again.communication_ids)
         with self.assertRaisesRegex(UserError, "Nothing to send"):
             again.action_send()
 
@@ -74,7 +89,7 @@ class TestFollowupWizard(GentleFollowupCommon):
     def test_preview_matches_the_run(self):
         """The wizard and the hourly run render the same message."""
         wizard = self._wizard(self.customer)
-        preview = wizard.line_ids.body_html
+        preview = wizard.communication_ids.body_html
         result = self._gentle_run()
         email = result["actions"].filtered(lambda a: a.channel == "email")
         self.assertEqual(email.body_html, preview)
@@ -83,7 +98,7 @@ class TestFollowupWizard(GentleFollowupCommon):
     @freeze_time("2026-11-10 10:00:00")
     def test_sent_in_the_meantime(self):
         wizard = self._wizard(self.customer)
-        self.assertTrue(wizard.line_ids)
+        self.assertTrue(wizard.communication_ids)
         self._gentle_run()
         with self.assertRaisesRegex(UserError, "sent in the meantime"):
             wizard.action_send()
@@ -99,8 +114,8 @@ class TestFollowupWizard(GentleFollowupCommon):
             self.customer, date(2026, 10, 2), date(2026, 11, 6)
         )
         newer = self._wizard(self.customer)
-        self.assertEqual(len(older.line_ids.move_line_ids), 1)
-        self.assertEqual(len(newer.line_ids.move_line_ids), 2)
+        self.assertEqual(len(older.communication_ids.move_line_ids), 1)
+        self.assertEqual(len(newer.communication_ids.move_line_ids), 2)
         with self.assertRaisesRegex(UserError, "changed since this preview"):
             older.action_send()
         self.assertFalse(self._gentle_history(self.move | new_move))
@@ -119,7 +134,7 @@ class TestFollowupWizard(GentleFollowupCommon):
             {"name": "Ann's accountant", "parent_id": self.customer.id}
         )
         wizard = self._wizard(contact)
-        self.assertEqual(wizard.line_ids.partner_id, self.customer)
+        self.assertEqual(wizard.communication_ids.partner_id, self.customer)
         self.assertFalse(wizard.nothing_due)
 
     @freeze_time("2026-11-10 10:00:00")
@@ -130,7 +145,7 @@ class TestFollowupWizard(GentleFollowupCommon):
             )
         )
         wizard = form.save()
-        self.assertEqual(len(wizard.line_ids), 1)
+        self.assertEqual(len(wizard.communication_ids), 1)
 
     @freeze_time("2026-11-10 10:00:00")
     def test_settings_preview_the_next_run(self):
@@ -138,7 +153,9 @@ class TestFollowupWizard(GentleFollowupCommon):
         settings = self.env["res.config.settings"].create({})
         action = settings.action_gentle_preview_run()
         wizard = self.env["gentle.followup.send"].browse(action["res_id"])
-        self.assertEqual(wizard.line_ids.partner_id, self.customer | self.second)
+        self.assertEqual(
+            wizard.communication_ids.partner_id, self.customer | self.second
+        )
         self.assertFalse(self._gentle_history(self.move | self.move2))
         # Go live after every due date: nothing would be sent, and it says why.
         self.company.gentle_go_live_date = date(2026, 12, 1)

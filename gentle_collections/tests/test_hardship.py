@@ -44,7 +44,9 @@ class TestGentleHardship(GentleFollowupCommon):
         self.assertNotEqual(neutral, self.policy._get_template("firm"))
         self.assertEqual(
             soft.subject,
-            neutral._render_field("subject", self.customer.ids)[self.customer.id],
+            neutral._render_field("subject", soft.communication_id.ids)[
+                soft.communication_id.id
+            ],
         )
         self.assertIn(PLAN_SENTENCE, soft.body_html)
 

@@ -66,17 +66,29 @@ class TestGentleI18nFrench(TransactionCase):
         )
         self.assertTrue(line)
         template = self.env.ref("gentle_collections.mail_template_followup_friendly")
-        ctx = {
-            "gentle_followup_lines": {customer.id: line.ids},
-            "gentle_followup_date": date(2026, 11, 10),
-            "gentle_company_name": "Ma Société",
-        }
-        rendered = template.with_context(**ctx)
-        body = rendered._render_field("body_html", customer.ids, compute_lang=True)[
-            customer.id
+        company.name = "Ma Société"
+        level = company.gentle_default_policy_id.level_ids[:1]
+        self.assertTrue(level)
+        # The message as the follow-up saves it before rendering it.
+        message = (
+            self.env["gentle.followup.communication"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": customer.id,
+                    "company_id": company.id,
+                    "date": date(2026, 11, 10),
+                    "step_ids": [
+                        Command.create({"move_line_id": line.id, "level_id": level.id})
+                    ],
+                }
+            )
+        )
+        body = template._render_field("body_html", message.ids, compute_lang=True)[
+            message.id
         ]
-        subject = rendered._render_field("subject", customer.ids, compute_lang=True)[
-            customer.id
+        subject = template._render_field("subject", message.ids, compute_lang=True)[
+            message.id
         ]
         self.assertEqual(
             subject, "Ma Société\xa0: petit rappel concernant vos factures"
@@ -93,8 +105,8 @@ class TestGentleI18nFrench(TransactionCase):
 
         # An English-speaking customer still gets the English wording.
         customer.lang = "en_US"
-        body_en = rendered._render_field("body_html", customer.ids, compute_lang=True)[
-            customer.id
+        body_en = template._render_field("body_html", message.ids, compute_lang=True)[
+            message.id
         ]
         self.assertIn("Dear Client Dupont", body_en)
         self.assertIn(invoice.name, body_en)

@@ -202,11 +202,8 @@ class TestGentleLateFee(GentleFollowupCommon):
         )
         self.assertIn(clause, html)
         self.assertIn("per invoice and month", html)
-        table = self.customer.with_context(
-            gentle_followup_date=date(2026, 10, 10),
-            gentle_followup_lines={
-                self.customer.id: self._gentle_receivables(self.invoice).ids
-            },
+        table = self._gentle_message(
+            self.customer, date(2026, 10, 10), self._gentle_receivables(self.invoice)
         )._gentle_followup_table()
         self.assertIn(clause, table)
         self.policy.fee_mode = "none"

@@ -453,14 +453,16 @@ class TestGentlePaymentPlan(GentlePlanCommon):
             wizard = self.env["gentle.followup.send"].create(
                 {"partner_ids": [(6, 0, self.customer.ids)]}
             )
-            self.assertEqual(len(wizard.line_ids), 1)
-            preview = wizard.line_ids
-            self.assertIn(plan.name, preview.body_html)
+            self.assertEqual(len(wizard.communication_ids), 1)
+            preview = wizard.communication_ids.body_html
+            self.assertIn(plan.name, preview)
             self.assertFalse(self.reminders())
             wizard.action_send()
         sent = self.reminders()
-        self.assertEqual(sent.plan_line_ids, plan.line_ids.sorted("date_due")[0])
-        self.assertEqual(sent.body_html, preview.body_html)
+        first = plan.line_ids.sorted("date_due")[0]
+        self.assertEqual(sent.plan_line_ids, first)
+        self.assertEqual(sent.communication_id.instalment_ids, first)
+        self.assertEqual(sent.body_html, preview)
         self.assertFalse(self.due_on(date(2026, 3, 8)))
 
     def test_hourly_cron_sends_it_in_the_contact_window(self):

@@ -242,10 +242,12 @@ class TestGentleThanks(AccountTestInvoicingCommon):
             wizard = self.env["gentle.followup.send"].create(
                 {"partner_ids": [(6, 0, self.customer.ids)]}
             )
-            self.assertIn(invoice.name, wizard.line_ids.body_html)
+            preview = wizard.communication_ids.body_html
+            self.assertIn(invoice.name, preview)
             self.assertFalse(invoice.gentle_thanked_on)
             wizard.action_send()
-        self.assertEqual(self.thanks().body_html, wizard.line_ids.body_html)
+        self.assertEqual(self.thanks().body_html, preview)
+        self.assertEqual(self.thanks().communication_id.thanked_move_ids, invoice)
         self.assertEqual(invoice.gentle_thanked_on, date(2026, 3, 5))
 
     def test_period_must_be_positive(self):

@@ -1,0 +1,327 @@
+"""A follow-up message, saved before it is rendered.
+
+The engine saves each customer's message of a run as a draft
+``gentle.followup.communication``: what it lists (the receivable lines and the
+level each reaches, the plan instalments, the invoices and promises it thanks
+for, the discounts it recalls), its tone and channels. Mail templates of the
+follow-up are written on this model and render on the draft like any Odoo
+template (``object.partner_id``, ``object.move_line_ids``…), so that they can be
+previewed and edited in the template editor. What a message lists is a set of
+QWeb views (``gentle_collections.gentle_followup_table`` and the views it
+calls), which another module extends with xpath.
+
+When the engine records the message, the draft becomes *recorded* and its
+actions (one per channel) point to it. A draft nobody recorded (a preview
+closed without sending) is removed by the autovacuum after a day.
+"""
+
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL, format_amount, format_date
+
+from .gentle_followup_policy import TONES
+
+DRAFT_LIFETIME = timedelta(days=1)
+
+
+class GentleFollowupCommunication(models.Model):
+    _name = "gentle.followup.communication"
+    _description = "Follow-up Message"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    state = fields.Selection(
+        [("draft", "Draft"), ("done", "Recorded")],
+        default="draft",
+        required=True,
+        readonly=True,
+        index=True,
+        help="Draft: prepared by a run or shown in a preview, not recorded yet. "
+        "Recorded: the follow-up acted on it (see its actions).",
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="cascade",
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    date = fields.Date(
+        required=True, readonly=True, help="The date of the run, at the company."
+    )
+    level_id = fields.Many2one(
+        "gentle.followup.level",
+        readonly=True,
+        ondelete="set null",
+        help="The firmest follow-up level the message reaches.",
+    )
+    policy_id = fields.Many2one(
+        "gentle.followup.policy", readonly=True, ondelete="set null"
+    )
+    tone = fields.Selection(TONES, readonly=True)
+    channels = fields.Char(readonly=True, help="Comma-separated channels.")
+    approval = fields.Boolean(string="Needs Approval", readonly=True)
+    mail_template_id = fields.Many2one(
+        "mail.template", string="Wording", readonly=True, ondelete="set null"
+    )
+    subject = fields.Char(readonly=True)
+    # Stored as the chatter stores a message body (see the engine's rendering).
+    body_html = fields.Html(string="Message", sanitize_style=True, readonly=True)
+    signature = fields.Text(
+        readonly=True,
+        help="What the follow-up identifies the message by: each source's items.",
+    )
+    step_ids = fields.One2many(
+        "gentle.followup.communication.step", "communication_id", readonly=True
+    )
+    move_line_ids = fields.Many2many(
+        "account.move.line",
+        string="Invoice Lines",
+        compute="_compute_move_line_ids",
+        help="The receivable lines the message reminds of, oldest due date first.",
+    )
+    instalment_ids = fields.Many2many(
+        "gentle.payment.plan.line",
+        "gentle_followup_communication_instalment_rel",
+        string="Instalments",
+        readonly=True,
+    )
+    thanked_move_ids = fields.Many2many(
+        "account.move",
+        "gentle_followup_communication_thanked_move_rel",
+        string="Invoices Thanked For",
+        readonly=True,
+    )
+    thanked_promise_ids = fields.Many2many(
+        "gentle.payment.promise",
+        "gentle_followup_communication_promise_rel",
+        string="Promises Thanked For",
+        readonly=True,
+    )
+    nudge_line_ids = fields.Many2many(
+        "account.move.line",
+        "gentle_followup_communication_nudge_rel",
+        string="Discounts Recalled",
+        readonly=True,
+    )
+    action_ids = fields.One2many(
+        "gentle.followup.action", "communication_id", readonly=True
+    )
+
+    @api.depends("step_ids.move_line_id")
+    def _compute_move_line_ids(self):
+        for communication in self:
+            communication.move_line_ids = communication.step_ids.move_line_id
+
+    @api.depends("partner_id", "date")
+    def _compute_display_name(self):
+        for communication in self:
+            communication.display_name = self.env._(
+                "%(customer)s, %(date)s",
+                customer=communication.partner_id.display_name,
+                date=format_date(self.env, communication.date),
+            )
+
+    @api.model
+    def _gentle_write_rendered(self, rendered):
+        """Store ``{communication id: (subject, body)}`` in one query."""
+        if not rendered:
+            return
+        ids = list(rendered)
+        self.env.execute_query(
+            SQL(
+                """UPDATE gentle_followup_communication c
+                      SET subject = r.subject, body_html = r.body
+                     FROM unnest(%s::int[], %s::varchar[], %s::text[])
+                          AS r(id, subject, body)
+                    WHERE c.id = r.id""",
+                ids,
+                [rendered[i][0] or None for i in ids],
+                [rendered[i][1] or None for i in ids],
+            )
+        )
+        self.browse(ids).invalidate_recordset(["subject", "body_html"])
+
+    @api.autovacuum
+    def _gc_gentle_drafts(self):
+        """Drafts nobody recorded (previews closed without sending)."""
+        self.sudo().search(
+            [
+                ("state", "=", "draft"),
+                ("create_date", "<", fields.Datetime.now() - DRAFT_LIFETIME),
+            ]
+        ).unlink()
+
+    # ------------------------------------------------------------------
+    # What the mail templates insert (QWeb views, see the module docstring)
+    # ------------------------------------------------------------------
+
+    def _gentle_render_view(self, xmlid):
+        """The QWeb view ``xmlid`` rendered for this message, in the language
+        of the environment (the customer's, when a template renders it)."""
+        self.ensure_one()
+        return self.env["ir.qweb"]._render(
+            xmlid, {"communication": self, "today": self.date}
+        )
+
+    def _gentle_followup_table(self):
+        """What a follow-up message lists: the thank-you first, then the
+        invoices due (with the offer of a plan in hardship), the plan's
+        instalments and a link to the full statement."""
+        return self._gentle_render_view("gentle_collections.gentle_followup_table")
+
+    def _gentle_thanks_list(self):
+        """What a thank-you thanks for; and the discounts a message of its own
+        recalls."""
+        return self._gentle_render_view("gentle_collections.gentle_followup_thanks")
+
+    def _gentle_nudge_list(self):
+        """The early-payment discounts a message recalls, as a list."""
+        return self._gentle_render_view("gentle_collections.gentle_followup_nudge_list")
+
+    def _gentle_nudge_paragraph(self):
+        """The discounts recalled in a message about something else too."""
+        return self._gentle_render_view(
+            "gentle_collections.gentle_followup_nudge_paragraph"
+        )
+
+    def _gentle_instalment_table(self):
+        """The plan instalments a message reminds of, as a table."""
+        return self._gentle_render_view(
+            "gentle_collections.gentle_followup_instalment_table"
+        )
+
+    # Helpers of the views: whole translatable sentences, amounts in the
+    # customer's language and the document's currency.
+
+    def _gentle_amount(self, amount, currency):
+        return format_amount(self.env, amount, currency)
+
+    def _gentle_date(self, date):
+        return format_date(self.env, date)
+
+    def _gentle_days_status(self, due, late_word=False):
+        """``due in 3 days``, ``due tomorrow``, ``due today``, ``1 day
+        overdue``, ``3 days overdue`` (``late`` with ``late_word``)."""
+        _ = self.env._
+        days = (due - self.date).days
+        if days > 1:
+            return _("due in %(days)s days", days=days)
+        if days == 1:
+            return _("due tomorrow")
+        if days == 0:
+            return _("due today")
+        if days == -1:
+            return _("1 day late") if late_word else _("1 day overdue")
+        if late_word:
+            return _("%(days)s days late", days=-days)
+        return _("%(days)s days overdue", days=-days)
+
+    def _gentle_line_status(self, line):
+        """Where a reminded line stands, with the saving of paying early when
+        its discount is still open."""
+        self.ensure_one()
+        status = self._gentle_days_status(line.date_maturity)
+        move = line.move_id
+        if line in move._gentle_discount_lines(self.date) and (
+            not move._gentle_discount_guard_message()
+        ):
+            saving = self.env._(
+                "Pay by %(date)s and save %(amount)s",
+                date=self._gentle_date(line.discount_date),
+                amount=self._gentle_amount(
+                    line.amount_currency - line.discount_amount_currency,
+                    line.currency_id,
+                ),
+            )
+            status = f"{status} – {saving}"
+        return status
+
+    def _gentle_line_amount(self, line):
+        return self._gentle_amount(
+            line.amount_residual_currency or line.amount_residual, line.currency_id
+        )
+
+    def _gentle_portal_url(self, record):
+        return record.get_base_url() + record.get_portal_url()
+
+    def _gentle_fee_clauses(self):
+        """The late-fee clauses of the reminded invoices, each once."""
+        self.ensure_one()
+        return sorted(
+            {
+                clause
+                for move in self.move_line_ids.move_id
+                if (clause := move._gentle_fee_clause())
+            }
+        )
+
+    def _gentle_in_hardship(self):
+        self.ensure_one()
+        return self.partner_id.with_company(self.company_id)._gentle_in_hardship(
+            self.date
+        )
+
+    def _gentle_statement_link(self):
+        self.ensure_one()
+        return self.env["gentle.statement"]._gentle_statement_link(self.partner_id)
+
+    def _gentle_nudge_lines(self):
+        """The recalled discounts a message lists apart: those of lines the
+        reminder table does not list already (it names their saving)."""
+        self.ensure_one()
+        return (self.nudge_line_ids - self.move_line_ids).sorted(
+            lambda line: (line.discount_date, line.id)
+        )
+
+    def _gentle_nudge_text(self, line):
+        return self.env._(
+            "%(invoice)s: pay %(discounted)s instead of %(total)s by %(date)s "
+            "and save %(saving)s.",
+            invoice=line.move_id.name,
+            discounted=self._gentle_amount(
+                line.discount_amount_currency, line.currency_id
+            ),
+            total=self._gentle_amount(line.amount_currency, line.currency_id),
+            date=self._gentle_date(line.discount_date),
+            saving=self._gentle_amount(
+                line.amount_currency - line.discount_amount_currency,
+                line.currency_id,
+            ),
+        )
+
+    def _gentle_thanks_texts(self):
+        """What a thank-you thanks for, one sentence each: the invoices, then
+        the kept promises."""
+        self.ensure_one()
+        texts = [
+            self.env._(
+                "%(invoice)s of %(amount)s, due %(date)s",
+                invoice=move.name,
+                amount=self._gentle_amount(move.amount_total, move.currency_id),
+                date=self._gentle_date(move.invoice_date_due),
+            )
+            for move in self.thanked_move_ids
+        ]
+        texts += [
+            self.env._(
+                "the %(amount)s you promised to pay by %(date)s: thank you for "
+                "keeping your word",
+                amount=self._gentle_amount(promise.amount, promise.currency_id),
+                date=self._gentle_date(promise.date_promised),
+            )
+            for promise in self.thanked_promise_ids.sudo()
+        ]
+        return texts
+
+    def _gentle_instalment_lines(self):
+        self.ensure_one()
+        return self.instalment_ids.with_context(gentle_plan_today=self.date).sorted(
+            lambda line: (line.date_due, line.id)
+        )
+
+    def _gentle_instalment_amount(self, line):
+        return self._gentle_amount(line.amount - line.paid_amount, line.currency_id)
