@@ -100,22 +100,38 @@ class TestFollowupHostileInput(GentleFollowupCommon):
             .with_user(self.collector)
             .browse(wizard["res_id"])
         )
-        preview = wizard.line_ids
+        preview = wizard.communication_ids
         self.assertEqual(len(preview), 1)
         body = preview.body_html
-        with self.assertRaises(UserError), self.cr.savepoint():
+        # The preview is the engine's draft message: collectors read it only.
+        with self.assertRaises(AccessError), self.cr.savepoint():
             preview.write({"body_html": PAYLOAD})
         with self.assertRaises(UserError), self.cr.savepoint():
-            wizard.write({"line_ids": [(1, preview.id, {"body_html": PAYLOAD})]})
+            wizard.write(
+                {"communication_ids": [(1, preview.id, {"body_html": PAYLOAD})]}
+            )
+        other = self._gentle_message(self.customer, date(2026, 11, 10))
+        with self.assertRaises(UserError), self.cr.savepoint():
+            wizard.write({"communication_ids": [(6, 0, other.ids)]})
         with self.assertRaises(UserError), self.cr.savepoint():
             self.env["gentle.followup.send"].with_user(self.collector).create(
                 {
                     "partner_ids": [(6, 0, self.customer.ids)],
-                    "line_ids": [
+                    "communication_ids": [
                         (0, 0, {"partner_id": self.customer.id, "body_html": PAYLOAD})
                     ],
                 }
             )
+        with self.assertRaises(AccessError), self.cr.savepoint():
+            self.env["gentle.followup.communication"].with_user(self.collector).create(
+                {
+                    "partner_id": self.customer.id,
+                    "company_id": self.company.id,
+                    "date": date(2026, 11, 10),
+                    "body_html": PAYLOAD,
+                }
+            )
+        self.assertEqual(wizard.communication_ids, preview)
         preview.invalidate_recordset()
         self.assertEqual(preview.body_html, body)
         wizard.action_send()

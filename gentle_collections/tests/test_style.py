@@ -66,7 +66,7 @@ class TestGentleStyle(GentleFollowupCommon):
         self.assertEqual(policy._get_template("neutral", "direct"), neutral)
 
     def ref_model(self):
-        return self.env["ir.model"]._get_id("res.partner")
+        return self.env["ir.model"]._get_id("gentle.followup.communication")
 
     def test_one_wording_per_tone_and_style(self):
         policy = self.policy

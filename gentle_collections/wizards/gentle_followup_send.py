@@ -18,10 +18,26 @@ class GentleFollowupSend(models.TransientModel):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._gentle_check_preview(vals_list)
         wizards = super().create(vals_list)
         for wizard in wizards:
             wizard._prepare_preview()
         return wizards
+
+    def write(self, vals):
+        self._gentle_check_preview([vals])
+        return super().write(vals)
+
+    def _gentle_check_preview(self, vals_list):
+        """The preview is what the engine prepared, never what a user says."""
+        if not self.env.su and any("communication_ids" in v for v in vals_list):
+            raise UserError(
+                self.env._(
+                    "The preview of Follow up now shows what the follow-up "
+                    "prepared and cannot be edited: close it and open Follow up "
+                    "now again."
+                )
+            )
 
     def _prepare_preview(self):
         self.ensure_one()
