@@ -1,3 +1,14 @@
+"""The follow-up engine: one pipeline for every message a customer receives.
+
+Over 400 lines on purpose: it is the pipeline itself – select, lock, fill,
+settle the tone, save, render, claim, record, log – plus the rules every source
+shares (hold, contact window, policy resolution) and the scheduled action with
+its failure handling, each step a short documented method. What varies lives
+elsewhere, one file each: the sources (``gentle_followup_source_*.py``), the
+saved message and its table (``gentle_followup_communication.py``) and the
+channels (``gentle_followup_channel.py``).
+"""
+
 import json
 import logging
 import time

@@ -3,8 +3,8 @@
 # settings and work-queue status, the relationship-score components written by
 # gentle.score.engine, hardship mode, the plan/promise/case counts and buttons,
 # the statement fields and buttons (the statement logic is the gentle.statement
-# service), and the follow-up message tables mail templates call. Splitting it
-# would bring back the import-order coupling between files.
+# service). What a follow-up message lists lives on gentle.followup.communication.
+# Splitting it would bring back the import-order coupling between files.
 from datetime import timedelta
 
 from markupsafe import Markup
