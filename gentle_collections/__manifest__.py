@@ -54,6 +54,7 @@
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/account_payment_term_views.xml",
+        "wizards/gentle_followup_message_edit_views.xml",
         "wizards/gentle_followup_send_views.xml",
         "wizards/gentle_call_schedule_views.xml",
         "views/gentle_collection_case_views.xml",

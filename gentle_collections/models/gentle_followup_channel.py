@@ -31,13 +31,12 @@ class GentleFollowupChannel(models.AbstractModel):
 
     @api.model
     def _gentle_recipients(self, action):
-        """Who the email goes to: the first source's contacts with an email
-        address (the invoices' contacts), else the customer itself."""
-        for source in self.env["gentle.followup.engine"]._gentle_sources():
-            contacts = source._gentle_recipients(action)
-            if contacts:
-                return contacts
-        return action.partner_id
+        """Who the email goes to: the recipients of its message (see
+        ``gentle.followup.communication._gentle_recipients``). An action
+        recorded before messages were saved goes to its invoices' contacts."""
+        if action.communication_id:
+            return action.communication_id._gentle_recipients()
+        return action.move_ids.partner_id.filtered("email") or action.partner_id
 
     @api.model
     def _gentle_attachments(self, action):

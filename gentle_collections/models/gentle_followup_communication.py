@@ -18,6 +18,7 @@ closed without sending) is removed by the autovacuum after a day.
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount, format_date
 
 from .gentle_followup_policy import TONES
@@ -70,6 +71,14 @@ class GentleFollowupCommunication(models.Model):
     subject = fields.Char(readonly=True)
     # Stored as the chatter stores a message body (see the engine's rendering).
     body_html = fields.Html(string="Message", sanitize_style=True, readonly=True)
+    edited_by_id = fields.Many2one(
+        "res.users",
+        string="Words Edited By",
+        readonly=True,
+        ondelete="set null",
+        help="Set when a collector rewrote this one message before sending it: "
+        "it was sent exactly as they wrote it.",
+    )
     signature = fields.Text(
         readonly=True,
         help="What the follow-up identifies the message by: each source's items.",
@@ -111,10 +120,44 @@ class GentleFollowupCommunication(models.Model):
         "gentle.followup.action", "communication_id", readonly=True
     )
 
+    recipients = fields.Char(
+        compute="_compute_recipients",
+        help="Who the email goes to, with the language it is written in.",
+    )
+
     @api.depends("step_ids.move_line_id")
     def _compute_move_line_ids(self):
         for communication in self:
             communication.move_line_ids = communication.step_ids.move_line_id
+
+    @api.depends(
+        "partner_id.lang",
+        "step_ids.move_line_id.move_id.partner_id.email",
+        "nudge_line_ids.move_id.partner_id.email",
+    )
+    def _compute_recipients(self):
+        languages = dict(self.env["res.lang"].get_installed())
+        for communication in self:
+            contacts = communication._gentle_recipients()
+            lang = communication.partner_id.lang or self.env.lang
+            communication.recipients = self.env._(
+                "%(contacts)s, in %(language)s",
+                contacts=", ".join(
+                    contact.email_formatted or contact.display_name
+                    for contact in contacts
+                ),
+                language=languages.get(lang, lang),
+            )
+
+    def _gentle_recipients(self):
+        """Who receives this message's email: the first source's contacts with
+        an email address (the invoices' contacts), else the customer itself."""
+        self.ensure_one()
+        for source in self.env["gentle.followup.engine"]._gentle_sources():
+            contacts = source._gentle_recipients(self)
+            if contacts:
+                return contacts
+        return self.partner_id
 
     @api.depends("partner_id", "date")
     def _compute_display_name(self):
@@ -144,6 +187,32 @@ class GentleFollowupCommunication(models.Model):
             )
         )
         self.browse(ids).invalidate_recordset(["subject", "body_html"])
+
+    def action_gentle_edit(self):
+        """Rewrite the words of this one message before it is sent."""
+        self.ensure_one()
+        return self.env["gentle.followup.message.edit"]._gentle_open(self)
+
+    def _gentle_edit(self, subject, body):
+        """Keep ``subject`` and ``body`` as the words of this draft, sanitized
+        as the chatter stores a message; who edited it is recorded."""
+        self.ensure_one()
+        self.check_access("read")
+        if not self.env.user.has_group("gentle_collections.group_gentle_user"):
+            raise UserError(
+                self.env._("Only the collections team can edit follow-up messages.")
+            )
+        if self.state != "draft" or self.action_ids:
+            raise UserError(
+                self.env._(
+                    "This message was sent already: its words cannot change. "
+                    "Write to the customer from their chatter instead."
+                )
+            )
+        Message = self.env["mail.message"]
+        body = Message._fields["body"].convert_to_cache(body, Message)
+        self._gentle_write_rendered({self.id: (subject, body)})
+        self.sudo().edited_by_id = self.env.user
 
     @api.autovacuum
     def _gc_gentle_drafts(self):

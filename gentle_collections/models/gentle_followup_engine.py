@@ -449,11 +449,27 @@ class GentleFollowupEngine(models.AbstractModel):
     @api.model
     def _gentle_matches(self, draft, communication):
         """Whether ``communication``, prepared again, is the message the draft
-        ``draft`` (a preview) showed: the same items, channels and words."""
-        return (
-            draft.signature == communication.record.signature
-            and (draft.subject or False) == (communication.subject or False)
+        ``draft`` (a preview) showed: the same items, channels and words (or
+        words a collector rewrote in the preview: :meth:`_gentle_keep_edits`)."""
+        if draft.signature != communication.record.signature:
+            return False
+        return bool(draft.edited_by_id) or (
+            (draft.subject or False) == (communication.subject or False)
             and (draft.body_html or "") == (communication.body or "")
+        )
+
+    @api.model
+    def _gentle_keep_edits(self, pairs):
+        """``[(preview draft, communication prepared again)]``: where a
+        collector rewrote the preview, the communication carries those words,
+        and its message records who wrote them."""
+        edited = [(draft, c) for draft, c in pairs if draft.edited_by_id]
+        for draft, communication in edited:
+            communication.subject = draft.subject
+            communication.body = draft.body_html
+            communication.record.sudo().edited_by_id = draft.edited_by_id
+        self.env["gentle.followup.communication"]._gentle_write_rendered(
+            {c.record.id: (c.subject, c.body) for _draft, c in edited}
         )
 
     @api.model

@@ -270,8 +270,9 @@ class GentleFollowupSource(models.AbstractModel):
         return 0.0
 
     @api.model
-    def _gentle_recipients(self, action):
-        """Who receives ``action``'s email for this source's items (empty: let
+    def _gentle_recipients(self, communication):
+        """Who receives the email of ``communication`` (a saved
+        ``gentle.followup.communication``) for this source's items (empty: let
         the next source, else the customer, decide)."""
         return self.env["res.partner"]
 

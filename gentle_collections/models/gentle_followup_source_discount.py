@@ -141,9 +141,9 @@ class GentleFollowupSourceDiscount(models.AbstractModel):
         return {self._gentle_action_field: [Command.set(lines.move_id.ids)]}
 
     @api.model
-    def _gentle_recipients(self, action):
+    def _gentle_recipients(self, communication):
         """A nudge alone goes to the invoice contacts, as a reminder does."""
-        return action.nudged_move_ids.partner_id.filtered("email")
+        return communication.nudge_line_ids.move_id.partner_id.filtered("email")
 
     @api.model
     def _gentle_approval_changes(self, action):

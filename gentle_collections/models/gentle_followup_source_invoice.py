@@ -195,9 +195,9 @@ class GentleFollowupSourceInvoice(models.AbstractModel):
         )
 
     @api.model
-    def _gentle_recipients(self, action):
+    def _gentle_recipients(self, communication):
         """The invoices' contacts with an email address."""
-        return action.move_ids.partner_id.filtered("email")
+        return communication.move_line_ids.move_id.partner_id.filtered("email")
 
     @api.model
     def _gentle_log(self, actions):

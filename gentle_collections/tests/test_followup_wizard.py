@@ -163,3 +163,140 @@ class TestFollowupWizard(GentleFollowupCommon):
         with self.assertRaises(UserError) as caught:
             settings.action_gentle_preview_run()
         self.assertIn("go-live date", str(caught.exception))
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupWizardWords(GentleFollowupCommon):
+    """Issue 13, item 5: the preview says who receives each message and in
+    which language, the collector may rewrite one message, and the outcome
+    says what was sent and what was only queued."""
+
+    PAYLOAD = '<p>Dear Ann, we can wait until Friday.</p><img src=x onerror="alert(1)">'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("fr_FR")
+        cls.french = cls._gentle_customer("Claire Martin", lang="fr_FR")
+        cls.move = cls._gentle_invoice(
+            cls.customer, date(2026, 10, 1), date(2026, 11, 7)
+        )
+        cls.move_fr = cls._gentle_invoice(
+            cls.french, date(2026, 10, 1), date(2026, 11, 7)
+        )
+        cls.collector = cls.env["res.users"].create(
+            {
+                "name": "Colin Collector",
+                "login": "colin_words",
+                "company_id": cls.company.id,
+                "company_ids": [(6, 0, cls.company.ids)],
+                "groups_id": [
+                    (
+                        6,
+                        0,
+                        (
+                            cls.env.ref("base.group_user")
+                            | cls.env.ref("gentle_collections.group_gentle_user")
+                            | cls.env.ref("account.group_account_invoice")
+                        ).ids,
+                    )
+                ],
+            }
+        )
+
+    def _wizard(self, partners):
+        action = (
+            partners.with_user(self.collector)
+            .with_company(self.company)
+            .action_gentle_followup_now()
+        )
+        return (
+            self.env["gentle.followup.send"]
+            .with_user(self.collector)
+            .with_company(self.company)
+            .browse(action["res_id"])
+        )
+
+    def _edit(self, message, subject, body):
+        action = message.action_gentle_edit()
+        edit = (
+            self.env[action["res_model"]]
+            .with_user(self.collector)
+            .browse(action["res_id"])
+        )
+        self.assertEqual(edit.subject, message.subject)
+        edit.write({"subject": subject, "body_html": body})
+        return edit.action_save()
+
+    @freeze_time("2026-11-10 10:00:00")
+    def test_recipients_and_language_shown(self):
+        wizard = self._wizard(self.customer | self.french)
+        previews = {p.partner_id: p for p in wizard.communication_ids}
+        self.assertIn("ann.customer@example.com", previews[self.customer].recipients)
+        self.assertIn("English", previews[self.customer].recipients)
+        self.assertIn("claire.martin@example.com", previews[self.french].recipients)
+        self.assertIn("French", previews[self.french].recipients)
+
+    @freeze_time("2026-11-10 10:00:00")
+    def test_edited_words_are_sent_exactly_and_recorded(self):
+        wizard = self._wizard(self.customer | self.french)
+        previews = {p.partner_id: p for p in wizard.communication_ids}
+        mine = previews[self.customer]
+        self._edit(mine, "About your invoice", self.PAYLOAD)
+        mine.invalidate_recordset()
+        # Kept as written, sanitized as the chatter would: no script survives.
+        self.assertIn("we can wait until Friday", mine.body_html)
+        self.assertNotIn("onerror", mine.body_html)
+        self.assertEqual(mine.subject, "About your invoice")
+        self.assertEqual(mine.edited_by_id, self.collector)
+        edited = mine.body_html
+        untouched = previews[self.french].body_html
+        result = wizard.action_send()
+        emails = self.env["gentle.followup.action"].search(
+            [
+                ("partner_id", "in", (self.customer | self.french).ids),
+                ("channel", "=", "email"),
+            ]
+        )
+        sent = {email.partner_id: email for email in emails}
+        self.assertEqual(sent[self.customer].body_html, edited)
+        self.assertEqual(sent[self.customer].mail_message_id.body, edited)
+        self.assertEqual(sent[self.customer].subject, "About your invoice")
+        self.assertEqual(
+            sent[self.customer].communication_id.edited_by_id, self.collector
+        )
+        # The other customer's message went out as the engine wrote it.
+        self.assertEqual(sent[self.french].body_html, untouched)
+        self.assertFalse(sent[self.french].communication_id.edited_by_id)
+        # The outcome says the two emails were queued, not that they arrived.
+        self.assertEqual(set(emails.mapped("state")), {"queued"})
+        self.assertIn(
+            "Handed to the outgoing mail queue, sent within minutes: 2.",
+            result["params"]["message"],
+        )
+        self.assertNotIn("Delivered", result["params"]["message"])
+
+    @freeze_time("2026-11-10 10:00:00")
+    def test_edits_refused_change_nothing(self):
+        wizard = self._wizard(self.customer)
+        message = wizard.communication_ids
+        body, subject = message.body_html, message.subject
+        with self.assertRaisesRegex(UserError, "too long"):
+            self._edit(message, "Long", "<p>%s</p>" % ("x" * 100_001))
+        with self.assertRaisesRegex(UserError, "too long"):
+            self._edit(message, "s" * 256, "<p>Fine</p>")
+        message.invalidate_recordset()
+        self.assertEqual((message.body_html, message.subject), (body, subject))
+        self.assertFalse(message.edited_by_id)
+        wizard.action_send()
+        recorded = (
+            self.env["gentle.followup.action"]
+            .search([("partner_id", "=", self.customer.id)])
+            .communication_id
+        )
+        self.assertEqual(recorded.state, "done")
+        with self.assertRaisesRegex(UserError, "sent already"):
+            self._edit(recorded.with_user(self.collector), "Late", "<p>Too late</p>")
+        recorded.invalidate_recordset()
+        self.assertEqual(recorded.body_html, body)
+        self.assertFalse(recorded.edited_by_id)

@@ -110,6 +110,14 @@ class GentleFollowupSend(models.TransientModel):
                     names=", ".join(changed.mapped("display_name")),
                 )
             )
+        # Words a collector rewrote in the preview are sent as written.
+        engine._gentle_keep_edits(
+            [
+                (previews[c.partner.id], c)
+                for c in communications
+                if c.partner.id in previews
+            ]
+        )
         actions = engine._gentle_execute(communications)
         # The preview's drafts were shown; the fresh ones were recorded.
         self.communication_ids.filtered(lambda c: c.state == "draft").sudo().unlink()
@@ -125,11 +133,47 @@ class GentleFollowupSend(models.TransientModel):
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "message": self.env._(
-                    "%(count)s follow-up action(s) done for %(partners)s customer(s).",
-                    count=len(actions),
-                    partners=len(actions.partner_id),
-                ),
+                "message": self._gentle_outcome(actions),
+                "sticky": False,
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    def _gentle_outcome(self, actions):
+        """What happened, in words: emails handed to the mail queue (or
+        delivered), other actions done, messages waiting for approval."""
+        emails = actions.filtered(lambda a: a.channel in ("email", "sms"))
+        others = actions - emails
+        sent = len(emails.filtered(lambda a: a.state == "sent"))
+        queued = len(emails.filtered(lambda a: a.state == "queued"))
+        failed = len(emails.filtered(lambda a: a.state == "failed"))
+        waiting = len(actions.filtered(lambda a: a.state == "awaiting_approval"))
+        done = len(others.filtered(lambda a: a.state in ("sent", "queued")))
+        _ = self.env._
+        parts = []
+        if sent:
+            parts.append(_("Delivered to the mail server: %(count)s.", count=sent))
+        if queued:
+            parts.append(
+                _(
+                    "Handed to the outgoing mail queue, sent within minutes: "
+                    "%(count)s.",
+                    count=queued,
+                )
+            )
+        if failed:
+            parts.append(
+                _(
+                    "Could not be sent, see Collections → Failed Sends: %(count)s.",
+                    count=failed,
+                )
+            )
+        if waiting:
+            parts.append(
+                _("Waiting for a manager's approval: %(count)s.", count=waiting)
+            )
+        if done:
+            parts.append(
+                _("Letters, calls and activities scheduled: %(count)s.", count=done)
+            )
+        return " ".join(parts)
