@@ -315,7 +315,10 @@ class GentleFollowupCommunication(models.Model):
         )
 
     def _gentle_portal_url(self, record):
-        return record.get_base_url() + record.get_portal_url()
+        """The portal link of ``record`` as a path: the email gets the base URL
+        of the database when it is sent (``web.base.url`` then), not when the
+        message was prepared."""
+        return record.get_portal_url()
 
     def _gentle_fee_clauses(self):
         """The late-fee clauses of the reminded invoices, each once."""
@@ -336,7 +339,9 @@ class GentleFollowupCommunication(models.Model):
 
     def _gentle_statement_link(self):
         self.ensure_one()
-        return self.env["gentle.statement"]._gentle_statement_link(self.partner_id)
+        return self.env["gentle.statement"]._gentle_statement_link(
+            self.partner_id, absolute=False
+        )
 
     def _gentle_nudge_lines(self):
         """The recalled discounts a message lists apart: those of lines the

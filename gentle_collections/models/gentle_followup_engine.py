@@ -421,7 +421,7 @@ class GentleFollowupEngine(models.AbstractModel):
         for template, group in by_template.items():
             ids = [c.record.id for c in group]
             subjects = template._render_field("subject", ids, compute_lang=True)
-            bodies = template._render_field("body_html", ids, compute_lang=True)
+            bodies = self._gentle_render_body(template, ids)
             for communication in group:
                 communication.subject = subjects[communication.record.id]
                 communication.body = body_field.convert_to_cache(
@@ -445,6 +445,27 @@ class GentleFollowupEngine(models.AbstractModel):
             )
             + [("channels", list(communication.channels))]
         )
+
+    @api.model
+    def _gentle_render_body(self, template, ids):
+        """The body of ``template`` on the messages ``ids``, each in its
+        customer's language, with its links left local ("/my/invoices/…"):
+        ``mail.mail`` makes them absolute with ``web.base.url`` when it sends
+        the email, so that a message queued while the database answered on
+        another address still links to the right one. (``_render_field`` would
+        make them absolute at once.)"""
+        bodies = {}
+        for localized, lang_ids in template._classify_per_lang(ids).values():
+            bodies.update(
+                localized._render_template(
+                    localized.body_html,
+                    localized.render_model,
+                    lang_ids,
+                    engine="qweb",
+                    options={"post_process": False},
+                )
+            )
+        return bodies
 
     @api.model
     def _gentle_matches(self, draft, communication):

@@ -46,19 +46,22 @@ class GentleStatement(models.AbstractModel):
         return (today or fields.Date.today()) + timedelta(days=days)
 
     @api.model
-    def _gentle_statement_url(self, partner, expiry=None):
+    def _gentle_statement_url(self, partner, expiry=None, absolute=True):
         """The signed link to ``partner``'s statement, valid through ``expiry``
-        (by default: today plus the company's link validity)."""
+        (by default: today plus the company's link validity). Not
+        ``absolute``: the path only, which an email gets its base URL for when
+        it is sent (``mail.mail`` makes local links absolute)."""
         partner.ensure_one()
         expiry = expiry or self._gentle_statement_expiry()
         token = self._gentle_statement_token(partner, expiry)
-        return (
-            f"{partner.get_base_url()}/my/statement/{partner.id}"
+        path = (
+            f"/my/statement/{partner.id}"
             f"?token={token}&exp={fields.Date.to_string(expiry)}"
         )
+        return partner.get_base_url() + path if absolute else path
 
     @api.model
-    def _gentle_statement_link(self, partner):
+    def _gentle_statement_link(self, partner, absolute=True):
         """The statement link to send to the customer of ``partner``: its
         invoices are given a portal access token first, so that their pay-now
         links open without a login (the statement page itself writes nothing)."""
@@ -67,7 +70,7 @@ class GentleStatement(models.AbstractModel):
         self.env["gentle.followup.engine"]._gentle_ensure_access_tokens(
             self._gentle_statement_receivables(customer).move_id
         )
-        return self._gentle_statement_url(customer)
+        return self._gentle_statement_url(customer, absolute=absolute)
 
     @api.model
     def _gentle_statement_token(self, partner, expiry, version=None):

@@ -151,3 +151,31 @@ class TestFollowupCommunication(GentleFollowupCommon):
         with self.assertRaises(AccessError):
             mine.write({"subject": "Changed"})
         self.assertNotEqual(message.subject, "Changed")
+
+    def test_links_get_the_base_url_of_the_moment_they_are_sent(self):
+        """Issue 13, item 2: a reminder queued while the database answered on a
+        temporary address links to the address it has when the mail goes out."""
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("web.base.url", "http://localhost:47271")
+        with freeze_time(RUN_NOW):
+            email = self._gentle_run()["actions"].filtered(
+                lambda a: a.channel == "email"
+            )
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("mail_message_id", "=", email.mail_message_id.id)])
+        )
+        self.assertEqual(len(mail), 1)
+        self.assertNotIn("47271", mail.body_html)
+        params.set_param("web.base.url", "https://pay.example.com")
+        outgoing = mail._prepare_outgoing_body()
+        self.assertNotIn("47271", outgoing)
+        self.assertIn(
+            f'href="https://pay.example.com/my/invoices/{self.move.id}?access_token=',
+            outgoing,
+        )
+        self.assertIn(
+            f'href="https://pay.example.com/my/statement/{self.customer.id}?token=',
+            outgoing,
+        )
