@@ -11,6 +11,8 @@ from markupsafe import Markup, escape
 
 from odoo import api, models
 
+from ..tools import contact_window
+
 
 class GentleFollowupChannel(models.AbstractModel):
     _name = "gentle.followup.channel"
@@ -168,6 +170,74 @@ class GentleFollowupChannel(models.AbstractModel):
             user_id=action.responsible_id.id,
         )
         action._gentle_engine_write({"activity_id": activity.id, "state": "sent"})
+
+    @api.model
+    def _gentle_recheck(self, actions, now):
+        """What stands in the way of sending these queued email actions at
+        ``now`` (UTC), in words: ``{action: [changes]}`` for those that must not
+        go out. An invoice paid or put on hold, a recalled discount ended (the
+        sources' ``_gentle_approval_changes``); a newer reminder of the same
+        invoice queued or sent since; the customer's contact window closed
+        (the mail waited past the window it was meant for)."""
+        engine = self.env["gentle.followup.engine"]
+        changed = {}
+        newer = (
+            self.env["gentle.followup.action"].search(
+                [
+                    ("channel", "=", "email"),
+                    ("state", "in", ("queued", "sent")),
+                    ("move_ids", "in", actions.move_ids.ids),
+                    ("id", "not in", actions.ids),
+                ]
+            )
+            | actions
+        )
+        for action in actions:
+            company = action.company_id
+            changes = engine.with_company(company)._gentle_approval_changes(action)
+            later = newer.filtered(
+                lambda a, action=action: (
+                    a.id > action.id
+                    and a.partner_id == action.partner_id
+                    and a.move_ids & action.move_ids
+                )
+            )
+            if later:
+                changes.append(
+                    self.env._(
+                        "a newer reminder of %(invoices)s was queued",
+                        invoices=", ".join(
+                            (later.move_ids & action.move_ids).mapped("name")
+                        ),
+                    )
+                )
+            if self._gentle_window_passed(action, now):
+                changes.append(
+                    self.env._(
+                        "the customer's contact window closed before it could go out"
+                    )
+                )
+            if changes:
+                changed[action] = changes
+        return changed
+
+    @api.model
+    def _gentle_window_passed(self, action, now):
+        """Whether ``action``, prepared inside its customer's contact window
+        (by the scheduled run), waited past the end of that window. One sent
+        by hand outside the window was meant to go at once."""
+        engine = self.env["gentle.followup.engine"]
+        company = action.company_id
+        window = engine._gentle_window(company)
+        tz = engine._gentle_customer_tz(action.partner_id, company)
+        created = action.create_date
+        if not created or now <= created:
+            return False
+        if not contact_window.is_open(window, tz, created):
+            return False
+        return contact_window.open_intervals(window, tz, created, now) != [
+            (created, now)
+        ]
 
     @api.model
     def _gentle_chatter(self, partner):

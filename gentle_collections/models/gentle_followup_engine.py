@@ -659,31 +659,7 @@ class GentleFollowupEngine(models.AbstractModel):
         stale = self.env["gentle.followup.action"].union(*changed)
         actions = actions | stale
         sent = actions - stale
-        for action, changes in changed.items():
-            action._gentle_engine_write(
-                {
-                    "state": "skipped",
-                    "postponed_until": False,
-                    "error_message": self.env._(
-                        "Not sent: %(changes)s since it was prepared.",
-                        changes="; ".join(changes),
-                    ),
-                }
-            )
-            self._gentle_chatter(action.partner_id).message_post(
-                body=self.env._(
-                    "Follow-up %(level)s approved by %(user)s but not sent: "
-                    "%(changes)s since it was prepared. The next run prepares a "
-                    "new reminder for what is still due.",
-                    level=action.level_id.display_name,
-                    user=self.env.user.name,
-                    changes="; ".join(changes),
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
-        # Released: the next run reminds of what is still due, worded afresh.
-        for source in self._gentle_sources():
-            source._gentle_release(stale)
+        self._gentle_set_aside(changed, approved=True)
         sent._gentle_engine_write({"state": "queued", "postponed_until": False})
         self._gentle_carry_out(sent)
         for action in sent:
@@ -696,6 +672,49 @@ class GentleFollowupEngine(models.AbstractModel):
                 subtype_xmlid="mail.mt_note",
             )
         return sent, changed
+
+    @api.model
+    def _gentle_set_aside(self, changed, approved=False):
+        """Set aside actions that must not go out any more, ``{action:
+        [changes]}``: each is recorded as skipped with what changed, the
+        customer's chatter says so, and the items they claimed are released, so
+        that the next run prepares a fresh message for what is still due."""
+        for action, changes in changed.items():
+            changes = "; ".join(changes)
+            action._gentle_engine_write(
+                {
+                    "state": "skipped",
+                    "postponed_until": False,
+                    "error_message": self.env._(
+                        "Not sent: %(changes)s since it was prepared.",
+                        changes=changes,
+                    ),
+                }
+            )
+            if approved:
+                note = self.env._(
+                    "Follow-up %(level)s approved by %(user)s but not sent: "
+                    "%(changes)s since it was prepared. The next run prepares a "
+                    "new reminder for what is still due.",
+                    level=action.level_id.display_name,
+                    user=self.env.user.name,
+                    changes=changes,
+                )
+            else:
+                note = self.env._(
+                    "Follow-up %(level)s not sent: %(changes)s since it was "
+                    "prepared. The next run prepares a new reminder for what is "
+                    "still due.",
+                    level=action.level_id.display_name,
+                    changes=changes,
+                )
+            self._gentle_chatter(action.partner_id).message_post(
+                body=note, subtype_xmlid="mail.mt_note"
+            )
+        stale = self.env["gentle.followup.action"].union(*changed)
+        # Released: the next run reminds of what is still due, worded afresh.
+        for source in self._gentle_sources():
+            source._gentle_release(stale)
 
     @api.model
     def _gentle_chatter(self, partner):

@@ -7,6 +7,7 @@ from . import (
     test_engine_sources,
     test_followup_communication,
     test_followup_concurrency,
+    test_followup_delivery,
     test_followup_config,
     test_followup_history,
     test_followup_hostile,
