@@ -22,6 +22,7 @@ from . import (
     test_invoice_owner,
     test_late_fee,
     test_mail_gateway,
+    test_open_receivable_parity,
     test_payment_plan,
     test_payment_promise,
     test_portal_hardening,
