@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..tools.followup_rules import Level, Reached, next_step
@@ -139,15 +140,11 @@ class AccountMoveLine(models.Model):
     def _compute_gentle_policy_id(self):
         receivables = self.filtered(lambda line: line.display_type == "payment_term")
         (self - receivables).gentle_policy_id = False
-        matcher = self.env["gentle.followup.engine"]
+        engine = self.env["gentle.followup.engine"]
         for line in receivables:
             move = line.move_id
-            partner = move.commercial_partner_id.with_company(line.company_id)
-            line.gentle_policy_id = (
-                move.gentle_policy_id
-                or partner.gentle_policy_id
-                or matcher._gentle_match_policy(partner, line.company_id)
-                or line.company_id.gentle_default_policy_id
+            line.gentle_policy_id = engine._gentle_resolve_policy(
+                move.commercial_partner_id, line.company_id, move
             )
 
     @api.depends(
@@ -182,6 +179,18 @@ class AccountMoveLine(models.Model):
                 # A manual hold postpones the next level to the day after it.
                 next_date = hold_until + timedelta(days=1)
             line.gentle_next_date = next_date
+
+    @api.model
+    def _gentle_policy_refresh_domain(self):
+        """The lines whose policy is refreshed when the resolution changes
+        outside the ORM's sight (:meth:`_gentle_refresh_policy`): the open
+        ones, and those of draft invoices, which keep their policy once posted."""
+        return expression.OR(
+            [
+                self._gentle_open_domain(),
+                [("display_type", "=", "payment_term"), ("parent_state", "=", "draft")],
+            ]
+        )
 
     def _gentle_refresh_policy(self):
         """Resolve the policy of these lines again, and all that follows from it

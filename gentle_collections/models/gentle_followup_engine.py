@@ -93,6 +93,27 @@ class GentleFollowupEngine(models.AbstractModel):
         )
 
     @api.model
+    def _gentle_resolve_policy(self, partner, company, move=None):
+        """The follow-up policy of ``move`` (an invoice of ``partner``) in
+        ``company``: the one order of resolution, that the receivable lines
+        store (``account.move.line.gentle_policy_id``) and the invoice's late
+        fee and discount read.
+
+        The invoice's own policy, else the customer's (per company), else the
+        first policy matching the customer's grade (:meth:`_gentle_match_policy`),
+        else the company default.
+
+        :rtype: gentle.followup.policy
+        """
+        partner = partner.commercial_partner_id.with_company(company)
+        return (
+            (move.gentle_policy_id if move else self.env["gentle.followup.policy"])
+            or partner.gentle_policy_id
+            or self._gentle_match_policy(partner, company)
+            or company.gentle_default_policy_id
+        )
+
+    @api.model
     def _gentle_match_policy(self, partner, company):
         """The policy matching ``partner``'s relationship grade, if any.
 

@@ -418,8 +418,8 @@ class GentleScoreEngine(models.AbstractModel):
 
     @api.model
     def _gentle_grades_changed(self, company, partner_ids):
-        """Re-resolve the follow-up policy of open lines whose customer changed
-        grade, when some policy is chosen by grade."""
+        """Re-resolve the follow-up policy of open (and draft) lines whose
+        customer changed grade, when some policy is chosen by grade."""
         graded = self.env["gentle.followup.policy"].search_count(
             [("company_id", "=", company.id), ("grade_ids", "!=", False)], limit=1
         )
@@ -427,7 +427,7 @@ class GentleScoreEngine(models.AbstractModel):
             return
         Line = self.env["account.move.line"]
         lines = Line.search(
-            Line._gentle_open_domain()
+            Line._gentle_policy_refresh_domain()
             + [("partner_id", "in", partner_ids), ("company_id", "=", company.id)]
         )
         lines._gentle_refresh_policy()

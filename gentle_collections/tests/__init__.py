@@ -25,6 +25,7 @@ from . import (
     test_open_receivable_parity,
     test_payment_plan,
     test_payment_promise,
+    test_policy_resolution_parity,
     test_portal_hardening,
     test_portal_privacy,
     test_promise_reply,
