@@ -487,12 +487,7 @@ class AccountMove(models.Model):
             return False
         if self._gentle_discount_guard_message():
             return False
-        policy = (
-            self.line_ids.filtered(
-                lambda line: line.display_type == "payment_term"
-            ).gentle_policy_id[:1]
-            or self.company_id.gentle_default_policy_id
-        )
+        policy = self._gentle_fee_policy()
         grades = policy.discount_grade_ids.mapped("code")
         return not grades or partner.gentle_grade in grades
 
@@ -501,18 +496,16 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
 
     def _gentle_fee_policy(self):
-        """The follow-up policy whose late-fee clause applies to this invoice."""
+        """This invoice's follow-up policy, whose late-fee clause and discount
+        grades apply: its receivable lines' (stored), else resolved the same way
+        (``gentle.followup.engine._gentle_resolve_policy``)."""
         self.ensure_one()
-        return (
-            self.line_ids.filtered(
-                lambda line: line.display_type == "payment_term"
-            ).gentle_policy_id[:1]
-            or self.gentle_policy_id
-            or self.commercial_partner_id.with_company(self.company_id).gentle_policy_id
-            or self.env["gentle.followup.engine"]._gentle_match_policy(
-                self.commercial_partner_id, self.company_id
-            )
-            or self.company_id.gentle_default_policy_id
+        receivables = self.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        )
+        engine = self.env["gentle.followup.engine"]
+        return receivables.gentle_policy_id[:1] or engine._gentle_resolve_policy(
+            self.commercial_partner_id, self.company_id, self
         )
 
     @api.depends("partner_id", "company_id", "currency_id", "gentle_policy_id")

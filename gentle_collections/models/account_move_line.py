@@ -1,13 +1,31 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.osv import expression
+from odoo.tools import SQL
 
 from ..tools.followup_rules import Level, Reached, next_step
 from .gentle_followup_policy import TONE_RANK
 
-# A receivable line is followed up while these hold (see _gentle_is_open).
+# An open receivable line (the one definition: _gentle_is_open, in Python;
+# _gentle_open_domain, as a domain; _gentle_open_sql, in SQL): an instalment
+# (payment term line) of a posted customer invoice or receipt, with an amount
+# left, not reconciled, with a due date, and, in the "chased" variant (the
+# default: what the follow-up reminds of, the customer's amounts due), whose
+# invoice is not closed by its payment state.
+#
+# The "owed" variant (the statement, the receivables ageing report) leaves the
+# payment state out: an invoice settled by a payment without a journal entry is
+# "in payment" (or, imported, "invoicing_legacy") while its line still has an
+# amount left, which the customer's ledger shows until it is reconciled.
 CLOSED_PAYMENT_STATES = ("paid", "in_payment", "reversed", "invoicing_legacy")
 CHASED_MOVE_TYPES = ("out_invoice", "out_receipt")
+OPEN_VARIANTS = ("chased", "owed")
+
+
+def _check_variant(variant):
+    if variant not in OPEN_VARIANTS:
+        raise ValueError(f"Unknown open receivable variant {variant!r}")
 
 
 class AccountMoveLine(models.Model):
@@ -60,19 +78,56 @@ class AccountMoveLine(models.Model):
         groups="base.group_user",
     )
 
-    def _gentle_is_open(self):
-        """Whether this line is a customer receivable that may still be chased."""
+    def _gentle_is_open(self, variant="chased"):
+        """Whether this line is an open receivable (``variant``: see
+        ``OPEN_VARIANTS`` at the top of this file)."""
         self.ensure_one()
+        _check_variant(variant)
         move = self.move_id
         return bool(
             self.display_type == "payment_term"
             and self.parent_state == "posted"
             and move.move_type in CHASED_MOVE_TYPES
-            and move.payment_state not in CLOSED_PAYMENT_STATES
             and self.amount_residual > 0
             and not self.reconciled
             and self.date_maturity
+            and (variant == "owed" or move.payment_state not in CLOSED_PAYMENT_STATES)
         )
+
+    @api.model
+    def _gentle_open_domain(self, variant="chased"):
+        """The domain of :meth:`_gentle_is_open`."""
+        _check_variant(variant)
+        domain = [
+            ("display_type", "=", "payment_term"),
+            ("parent_state", "=", "posted"),
+            ("move_id.move_type", "in", CHASED_MOVE_TYPES),
+            ("amount_residual", ">", 0),
+            ("reconciled", "=", False),
+            ("date_maturity", "!=", False),
+        ]
+        if variant == "chased":
+            domain.append(("move_id.payment_state", "not in", CLOSED_PAYMENT_STATES))
+        return domain
+
+    @api.model
+    def _gentle_open_sql(self, variant="chased"):
+        """The SQL condition of :meth:`_gentle_is_open`, on ``aml`` (the line)
+        and ``am`` (its move)."""
+        _check_variant(variant)
+        conditions = [
+            SQL("aml.display_type = 'payment_term'"),
+            SQL("aml.parent_state = 'posted'"),
+            SQL("am.move_type IN %s", CHASED_MOVE_TYPES),
+            SQL("aml.amount_residual > 0"),
+            SQL("NOT COALESCE(aml.reconciled, FALSE)"),
+            SQL("aml.date_maturity IS NOT NULL"),
+        ]
+        if variant == "chased":
+            conditions.append(
+                SQL("COALESCE(am.payment_state, '') NOT IN %s", CLOSED_PAYMENT_STATES)
+            )
+        return SQL("(%s)", SQL(" AND ").join(conditions))
 
     @api.depends(
         "display_type",
@@ -85,15 +140,11 @@ class AccountMoveLine(models.Model):
     def _compute_gentle_policy_id(self):
         receivables = self.filtered(lambda line: line.display_type == "payment_term")
         (self - receivables).gentle_policy_id = False
-        matcher = self.env["gentle.followup.engine"]
+        engine = self.env["gentle.followup.engine"]
         for line in receivables:
             move = line.move_id
-            partner = move.commercial_partner_id.with_company(line.company_id)
-            line.gentle_policy_id = (
-                move.gentle_policy_id
-                or partner.gentle_policy_id
-                or matcher._gentle_match_policy(partner, line.company_id)
-                or line.company_id.gentle_default_policy_id
+            line.gentle_policy_id = engine._gentle_resolve_policy(
+                move.commercial_partner_id, line.company_id, move
             )
 
     @api.depends(
@@ -128,6 +179,18 @@ class AccountMoveLine(models.Model):
                 # A manual hold postpones the next level to the day after it.
                 next_date = hold_until + timedelta(days=1)
             line.gentle_next_date = next_date
+
+    @api.model
+    def _gentle_policy_refresh_domain(self):
+        """The lines whose policy is refreshed when the resolution changes
+        outside the ORM's sight (:meth:`_gentle_refresh_policy`): the open
+        ones, and those of draft invoices, which keep their policy once posted."""
+        return expression.OR(
+            [
+                self._gentle_open_domain(),
+                [("display_type", "=", "payment_term"), ("parent_state", "=", "draft")],
+            ]
+        )
 
     def _gentle_refresh_policy(self):
         """Resolve the policy of these lines again, and all that follows from it

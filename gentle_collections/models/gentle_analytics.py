@@ -8,7 +8,6 @@ from odoo import fields, models, tools
 from odoo.tools import SQL
 
 from ..tools import ageing
-from .account_move_line import CHASED_MOVE_TYPES
 from .gentle_followup_policy import TONES
 from .gentle_score_snapshot import GRADES
 
@@ -80,16 +79,13 @@ class GentleAgeingReport(models.Model):
                  LEFT JOIN res_partner crp ON crp.id = rc.partner_id
                  LEFT JOIN pg_timezone_names ctz ON ctz.name = cal.tz
                  LEFT JOIN pg_timezone_names ptz ON ptz.name = crp.tz
-                     WHERE aml.display_type = 'payment_term'
-                       AND aml.parent_state = 'posted'
-                       AND NOT aml.reconciled
-                       AND aml.amount_residual > 0
-                       AND am.move_type IN %(types)s
+                     WHERE %(owed)s
                 )""",
                 table=SQL.identifier(self._table),
                 days=days,
                 bucket=ageing.bucket_sql(days),
-                types=CHASED_MOVE_TYPES,
+                # Owed, as on the statement: an invoice in payment shows.
+                owed=self.env["account.move.line"]._gentle_open_sql("owed"),
             )
         )
 

@@ -20,6 +20,7 @@ import pytz
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
+from ..tools import contact_window
 from .gentle_followup_policy import HARDSHIP_MAX_TONE, TONE_RANK
 from .gentle_support_tier import OPEN_CASE_STATES
 
@@ -28,7 +29,6 @@ _logger = logging.getLogger(__name__)
 # A customer whose batch failed is left alone this long before the next attempt, so
 # a bad record cannot make the cron loop on it.
 FAILURE_COOLDOWN_MINUTES = 60
-WINDOW_LAST_DAY = {"weekdays": 5, "mon_sat": 6, "all": 7}
 
 
 class GentleFollowupEngine(models.AbstractModel):
@@ -100,6 +100,27 @@ class GentleFollowupEngine(models.AbstractModel):
             key=company_key,
             date=date,
             open_states=list(OPEN_CASE_STATES),
+        )
+
+    @api.model
+    def _gentle_resolve_policy(self, partner, company, move=None):
+        """The follow-up policy of ``move`` (an invoice of ``partner``) in
+        ``company``: the one order of resolution, that the receivable lines
+        store (``account.move.line.gentle_policy_id``) and the invoice's late
+        fee and discount read.
+
+        The invoice's own policy, else the customer's (per company), else the
+        first policy matching the customer's grade (:meth:`_gentle_match_policy`),
+        else the company default.
+
+        :rtype: gentle.followup.policy
+        """
+        partner = partner.commercial_partner_id.with_company(company)
+        return (
+            (move.gentle_policy_id if move else self.env["gentle.followup.policy"])
+            or partner.gentle_policy_id
+            or self._gentle_match_policy(partner, company)
+            or company.gentle_default_policy_id
         )
 
     @api.model
@@ -181,28 +202,37 @@ class GentleFollowupEngine(models.AbstractModel):
         )
 
     @api.model
-    def _gentle_window_sql(self, company, now):
-        """SQL condition on ``rp`` (and ``tz``, the matching pg_timezone_names row):
-        true when the customer's local contact window is open at ``now`` (UTC).
+    def _gentle_window(self, company):
+        """The contact window of ``company`` (:mod:`..tools.contact_window`).
 
-        Time zone: the customer's, else the company's (:meth:`_gentle_company_tz`).
+        :rtype: contact_window.Window
         """
-        fallback = self._gentle_company_tz(company)[0]
-        local = SQL(
-            "((%s::timestamp AT TIME ZONE 'UTC') AT TIME ZONE COALESCE(tz.name, %s))",
-            now,
-            fallback,
+        return contact_window.window(
+            company.gentle_window_start,
+            company.gentle_window_end,
+            company.gentle_window_days,
         )
-        return SQL(
-            """(EXTRACT(HOUR FROM %(local)s) + EXTRACT(MINUTE FROM %(local)s) / 60.0
-                    >= %(start)s
-                AND EXTRACT(HOUR FROM %(local)s) + EXTRACT(MINUTE FROM %(local)s) / 60.0
-                    < %(end)s
-                AND EXTRACT(ISODOW FROM %(local)s) <= %(last_day)s)""",
-            local=local,
-            start=company.gentle_window_start,
-            end=company.gentle_window_end,
-            last_day=WINDOW_LAST_DAY[company.gentle_window_days],
+
+    @api.model
+    def _gentle_customer_tz(self, partner, company):
+        """The time zone the contact window of ``partner`` is read in: its own,
+        else the company's (:meth:`_gentle_company_tz`); an unknown one is
+        passed over (:meth:`_gentle_tz_warnings` says so)."""
+        return contact_window.first_known(
+            partner.tz, self._gentle_company_tz(company)[0]
+        )
+
+    @api.model
+    def _gentle_window_sql(self, company, now):
+        """SQL condition on ``rp``: true when the customer's local contact
+        window is open at ``now`` (UTC), by the same rule and time zone as
+        :meth:`_gentle_window` and :meth:`_gentle_customer_tz` in Python
+        (:func:`..tools.contact_window.open_sql`)."""
+        return contact_window.open_sql(
+            self._gentle_window(company),
+            SQL("rp.tz"),
+            self._gentle_company_tz(company)[0],
+            now,
         )
 
     # ------------------------------------------------------------------
@@ -237,7 +267,6 @@ class GentleFollowupEngine(models.AbstractModel):
             """SELECT DISTINCT due.partner_id
                  FROM (%s) due
                  JOIN res_partner rp ON rp.id = due.partner_id
-                 LEFT JOIN pg_timezone_names tz ON tz.name = rp.tz
                 WHERE %s
                 ORDER BY due.partner_id""",
             self._gentle_due_partners_sql(company, date, partner_ids),
@@ -264,11 +293,8 @@ class GentleFollowupEngine(models.AbstractModel):
         """
         calendar = company.resource_calendar_id
         own = company.partner_id.tz
-        used = next(
-            (tz for tz in (calendar.tz, own) if tz and tz in pytz.all_timezones_set),
-            "UTC",
-        )
-        if not calendar.tz or calendar.tz in pytz.all_timezones_set:
+        used = contact_window.first_known(calendar.tz, own)
+        if not calendar.tz or contact_window.is_known(calendar.tz):
             return used, False
         _logger.warning(
             "Unknown time zone %r on the working hours %r of company %r: the "
@@ -294,7 +320,7 @@ class GentleFollowupEngine(models.AbstractModel):
         used, warning = self._gentle_company_tz(company)
         warnings = [warning] if warning else []
         tz = partner.tz
-        if tz and tz not in pytz.all_timezones_set:
+        if tz and not contact_window.is_known(tz):
             warnings.append(
                 self.env._(
                     "The time zone “%(tz)s” of %(customer)s is unknown: the "

@@ -347,7 +347,7 @@ class GentleFollowupPolicy(models.Model):
             self.env["account.move.line"]
             .sudo()
             .search(
-                self.env["res.partner"]._gentle_open_lines_domain()
+                self.env["account.move.line"]._gentle_policy_refresh_domain()
                 + [("company_id", "in", companies.ids)]
             )
         )

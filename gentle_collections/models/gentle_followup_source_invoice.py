@@ -12,7 +12,6 @@ from collections import defaultdict
 from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
-from .account_move_line import CHASED_MOVE_TYPES, CLOSED_PAYMENT_STATES
 from .gentle_followup_policy import TONE_RANK
 from .gentle_followup_source import Communication
 
@@ -34,9 +33,7 @@ class GentleFollowupSourceInvoice(models.AbstractModel):
         """
         conditions = [
             SQL("aml.gentle_next_date <= %s", date),
-            SQL("aml.amount_residual > 0"),
-            SQL("am.move_type IN %s", CHASED_MOVE_TYPES),
-            SQL("am.payment_state NOT IN %s", CLOSED_PAYMENT_STATES),
+            self.env["account.move.line"]._gentle_open_sql(),
         ]
         if company.gentle_go_live_date:
             conditions.append(

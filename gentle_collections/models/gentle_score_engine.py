@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.score import Components, compute_score
+from .account_move_line import CHASED_MOVE_TYPES
 
 _logger = logging.getLogger(__name__)
 
@@ -136,13 +137,14 @@ class GentleScoreEngine(models.AbstractModel):
                 SELECT aml.id AS line_id, am.id AS move_id,
                        am.commercial_partner_id AS partner_id,
                        aml.date_maturity, aml.balance, aml.amount_residual,
-                       am.invoice_date, am.payment_state
+                       am.invoice_date, am.payment_state,
+                       %(open)s AS is_open
                   FROM account_move_line aml
                   JOIN account_move am ON am.id = aml.move_id
                  WHERE aml.company_id = %(company)s
                    AND aml.display_type = 'payment_term'
                    AND aml.parent_state = 'posted'
-                   AND am.move_type IN ('out_invoice', 'out_receipt')
+                   AND am.move_type IN %(types)s
                    %(partner_filter)s
             ),
             pay AS (
@@ -192,10 +194,7 @@ class GentleScoreEngine(models.AbstractModel):
                        SUM(amount_residual) FILTER (WHERE date_maturity < %(date)s)
                            AS overdue_amount
                   FROM inv
-                 WHERE amount_residual > 0
-                   AND payment_state NOT IN (
-                       'reversed', 'paid', 'in_payment', 'invoicing_legacy'
-                   )
+                 WHERE is_open
                  GROUP BY partner_id
             ),
             life AS (
@@ -239,6 +238,8 @@ class GentleScoreEngine(models.AbstractModel):
             date=date,
             date_from=date_from,
             partner_filter=partner_filter,
+            types=CHASED_MOVE_TYPES,
+            open=self.env["account.move.line"]._gentle_open_sql(),
             events=self._gentle_score_events_sql(company, date_from, date),
         )
 
@@ -417,8 +418,8 @@ class GentleScoreEngine(models.AbstractModel):
 
     @api.model
     def _gentle_grades_changed(self, company, partner_ids):
-        """Re-resolve the follow-up policy of open lines whose customer changed
-        grade, when some policy is chosen by grade."""
+        """Re-resolve the follow-up policy of open (and draft) lines whose
+        customer changed grade, when some policy is chosen by grade."""
         graded = self.env["gentle.followup.policy"].search_count(
             [("company_id", "=", company.id), ("grade_ids", "!=", False)], limit=1
         )
@@ -426,7 +427,7 @@ class GentleScoreEngine(models.AbstractModel):
             return
         Line = self.env["account.move.line"]
         lines = Line.search(
-            self.env["res.partner"]._gentle_open_lines_domain()
+            Line._gentle_policy_refresh_domain()
             + [("partner_id", "in", partner_ids), ("company_id", "=", company.id)]
         )
         lines._gentle_refresh_policy()

@@ -17,7 +17,6 @@ from ..tools import ageing
 
 # The base res.partner methods before the extension at the end (models load in
 # the order their classes are defined; this module sorts before res_partner).
-from .account_move_line import CHASED_MOVE_TYPES
 
 STATEMENT_SCOPE = "gentle_collections-statement"
 # A statement link is signed with its expiry date; no link lives longer.
@@ -144,11 +143,8 @@ class GentleStatement(models.AbstractModel):
                         partner.commercial_partner_id.id,
                     ),
                     ("company_id", "=", self.env.company.id),
-                    ("display_type", "=", "payment_term"),
-                    ("parent_state", "=", "posted"),
-                    ("reconciled", "=", False),
-                    ("amount_residual", ">", 0),
-                    ("move_id.move_type", "in", CHASED_MOVE_TYPES),
+                    # Owed, not only chased: an invoice in payment still shows.
+                    *self.env["account.move.line"]._gentle_open_domain("owed"),
                 ],
                 order="date_maturity, move_name, id",
             )

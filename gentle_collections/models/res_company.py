@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import contact_window
 from .gentle_payment_promise import PROMISE_MAX_GRACE_DAYS, PROMISE_MAX_HORIZON_DAYS
 
 THANKS_MODES = [
@@ -302,7 +303,8 @@ class ResCompany(models.Model):
     def _check_gentle_window(self):
         for company in self:
             start, end = company.gentle_window_start, company.gentle_window_end
-            if not (0 <= start < end <= 24):
+            days = company.gentle_window_days or "all"
+            if not contact_window.is_valid(contact_window.window(start, end, days)):
                 raise ValidationError(
                     self.env._(
                         "The contact window of %(company)s must open before it "

@@ -13,7 +13,6 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL, format_date
 
-from .account_move_line import CHASED_MOVE_TYPES, CLOSED_PAYMENT_STATES
 from .gentle_followup_policy import STYLES, SUBTLE_COUNTRIES
 from .gentle_score_snapshot import GRADES
 
@@ -381,7 +380,7 @@ class ResPartner(models.Model):
     def _compute_gentle_amounts(self):
         today = fields.Date.context_today(self)
         company = self.env.company
-        domain = self._gentle_open_lines_domain() + [
+        domain = self.env["account.move.line"]._gentle_open_domain() + [
             ("partner_id", "in", self.ids),
             ("company_id", "=", company.id),
         ]
@@ -410,17 +409,6 @@ class ResPartner(models.Model):
             partner.gentle_currency_id = company.currency_id
             partner.gentle_next_followup_date = next_date
             partner.gentle_needs_action = partner.id in needing
-
-    @api.model
-    def _gentle_open_lines_domain(self):
-        return [
-            ("display_type", "=", "payment_term"),
-            ("parent_state", "=", "posted"),
-            ("move_id.move_type", "in", CHASED_MOVE_TYPES),
-            ("move_id.payment_state", "not in", CLOSED_PAYMENT_STATES),
-            ("amount_residual", ">", 0),
-            ("reconciled", "=", False),
-        ]
 
     @api.depends("country_id")
     def _compute_gentle_style(self):

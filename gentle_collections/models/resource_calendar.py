@@ -1,7 +1,7 @@
-import pytz
-
 from odoo import api, models
 from odoo.exceptions import ValidationError
+
+from ..tools import contact_window
 
 
 class ResourceCalendar(models.Model):
@@ -12,7 +12,7 @@ class ResourceCalendar(models.Model):
         """The follow-up reads the working hours' time zone for the contact
         window and the run date: an unknown one would be guessed, so refuse it."""
         for calendar in self:
-            if calendar.tz and calendar.tz not in pytz.all_timezones_set:
+            if calendar.tz and not contact_window.is_known(calendar.tz):
                 raise ValidationError(
                     self.env._(
                         "The time zone “%(tz)s” of the working hours “%(calendar)s” "

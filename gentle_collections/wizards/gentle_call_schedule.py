@@ -9,7 +9,7 @@ from odoo.tools import format_amount, format_date
 
 from odoo.addons.resource.models.utils import Intervals
 
-from ..models.gentle_followup_engine import WINDOW_LAST_DAY
+from ..tools import contact_window
 
 # Calls start on the hour or the half hour.
 SLOT_STEP = timedelta(minutes=30)
@@ -20,8 +20,7 @@ SLOT_COUNT = 8
 def _zone(*names):
     """The first known time zone of ``names``: an unknown one (which may come
     from outside the ORM) is passed over, not read as UTC."""
-    known = (name for name in names if name and name in pytz.all_timezones_set)
-    return pytz.timezone(next(known, "UTC"))
+    return pytz.timezone(contact_window.first_known(*names))
 
 
 class GentleCallSchedule(models.TransientModel):
@@ -81,7 +80,9 @@ class GentleCallSchedule(models.TransientModel):
 
     def _gentle_customer_zone(self):
         engine = self.env["gentle.followup.engine"]
-        return _zone(self.partner_id.tz, engine._gentle_company_tz(self.env.company)[0])
+        return pytz.timezone(
+            engine._gentle_customer_tz(self.partner_id, self.env.company)
+        )
 
     def _gentle_user_calendar(self):
         return (
@@ -147,26 +148,17 @@ class GentleCallSchedule(models.TransientModel):
         work = self._gentle_user_calendar()._work_intervals_batch(
             start, stop, tz=self._gentle_user_zone()
         )[False]
-        company = self.env.company
-        zone = self._gentle_customer_zone()
-        last_day = WINDOW_LAST_DAY[company.gentle_window_days]
-        windows = []
-        day = start.astimezone(zone).date() - timedelta(days=1)
-        while day <= stop.astimezone(zone).date():
-            if day.isoweekday() <= last_day:
-                midnight = datetime.combine(day, time())
-                windows.append(
-                    (
-                        zone.localize(
-                            midnight + timedelta(hours=company.gentle_window_start)
-                        ),
-                        zone.localize(
-                            midnight + timedelta(hours=company.gentle_window_end)
-                        ),
-                        nothing,
-                    )
-                )
-            day += timedelta(days=1)
+        engine = self.env["gentle.followup.engine"]
+        # The engine's contact window, by the same rule (tools/contact_window).
+        windows = [
+            (utc.localize(begin), utc.localize(end), nothing)
+            for begin, end in contact_window.open_intervals(
+                engine._gentle_window(self.env.company),
+                self._gentle_customer_zone().zone,
+                start.replace(tzinfo=None),
+                stop.replace(tzinfo=None),
+            )
+        ]
         events = self.env["calendar.event"].search(
             [
                 ("partner_ids", "in", self.user_id.partner_id.id),
