@@ -113,8 +113,9 @@ TRAPPED_MODELS = (
 
 
 def _last_id(env, model):
-    """The highest id of ``model`` so far: rows above it are new."""
-    env[model].flush_model()
+    """The highest id of ``model`` so far: rows above it are new. Pending work
+    (tracking messages...) is flushed first, so that it does not count as new."""
+    env.cr.flush()
     env.cr.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{env[model]._table}"')
     return env.cr.fetchone()[0]
 
@@ -129,7 +130,8 @@ class FollowupTrap:
 
     After the block:
 
-    - ``actions``: the ``gentle.followup.action`` rows created;
+    - ``actions``: the ``gentle.followup.action`` rows created, and those
+      created before that sent their message during the block (approved);
     - ``mails``: the outgoing ``mail.mail`` created;
     - ``activities``: the ``mail.activity`` scheduled;
     - ``customer_messages``: the messages posted to customers (emails and SMS
@@ -151,11 +153,21 @@ class FollowupTrap:
 
     def _stop(self):
         env = self._env
-        env.flush_all()
+        env.cr.flush()
         new = {model: _new_rows(env, model, last) for model, last in self._last.items()}
-        self.actions = new["gentle.followup.action"]
         self.mails = new["mail.mail"]
         self.activities = new["mail.activity"]
+        # Created during the block, or made before and sent during it (approved).
+        self.actions = new["gentle.followup.action"] | new[
+            "gentle.followup.action"
+        ].search(
+            [
+                "|",
+                ("mail_message_id", "in", new["mail.message"].ids),
+                ("activity_id", "in", self.activities.ids),
+            ],
+            order="id",
+        )
         note = env.ref("mail.mt_note")
         self.customer_messages = new["mail.message"].filtered(
             lambda m: (
@@ -538,7 +550,7 @@ class GentleFollowupCommon(AccountTestInvoicingCommon):
             records = []
         elif not isinstance(records, (list, tuple)):
             records = [records]
-        self.env.flush_all()
+        self.env.cr.flush()
         before = [(recs, self._refused_values(recs, field_names)) for recs in records]
         names = set(models) | {recs._name for recs in records}
         last_ids = {name: _last_id(self.env, name) for name in names}
