@@ -9,6 +9,8 @@ and drives the follow-up the way users and the scheduler do:
 - ``run_followup(now=None, company=None)``: the scheduled action
   (``gentle.followup.engine._cron_followup``) called until it has no batch left,
   at frozen time ``now``; returns the follow-up actions it created;
+  ``assert_followup_sends`` / ``assert_followup_sends_nothing`` run it and
+  check what one customer was sent;
 - ``trap_followups()``: what the follow-up did during a block, read from the
   records it leaves (``gentle.followup.action``, ``mail.message``,
   ``mail.mail``, ``mail.activity``), with ``assert_sent``,
@@ -490,6 +492,34 @@ class GentleFollowupCommon(AccountTestInvoicingCommon):
         if company:
             actions = actions.filtered(lambda a: a.company_id == company)
         return actions.with_env(self.env)
+
+    def assert_followup_sends(self, partner=None, now=RUN_NOW, lines=None):
+        """Run the follow-up at ``now`` and assert that it emailed ``partner``
+        (default the customer) one reminder, about ``lines`` receivable lines
+        when given. Returns ``(email action, trap)``."""
+        partner = partner or self.customer
+        with self.trap_followups() as trap:
+            self.run_followup(now=now)
+        email = trap.assert_sent(partner)
+        if lines is not None:
+            self.assertEqual(len(email.history_ids), lines, "lines reminded of")
+        return email, trap
+
+    def assert_followup_sends_nothing(self, partner=None, now=RUN_NOW):
+        """Run the follow-up at ``now`` and assert that it did nothing: no
+        action, no line recorded as reminded, nothing sent to ``partner``
+        (default the customer)."""
+        partner = partner or self.customer
+        last_history = _last_id(self.env, "gentle.followup.history")
+        with self.trap_followups() as trap:
+            actions = self.run_followup(now=now)
+        self.assertFalse(actions, "the follow-up acted")
+        self.assertFalse(
+            _new_rows(self.env, "gentle.followup.history", last_history),
+            "the follow-up recorded lines as reminded",
+        )
+        trap.assert_nothing_sent(partner)
+        return trap
 
     def _gentle_run(self, now=RUN_NOW, partners=None, **kwargs):
         """One batch of the engine for ``partners`` (default the customer):
