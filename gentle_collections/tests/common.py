@@ -310,8 +310,110 @@ class FollowupTrap:
         )
 
 
+class GentleTestMixin:
+    """``pay`` and ``assertRefused``, for any ``TransactionCase`` of the addon
+    (``GentleFollowupCommon`` has them; other bases mix this in)."""
+
+    @classmethod
+    def pay(cls, invoices, amount=None, date=None, **values):
+        """Register a payment of ``invoices`` with the payment wizard
+        (``account.payment.register``), as a user does from the invoice.
+
+        :param amount: in the invoices' currency; default the full residual. A
+            partial amount leaves the rest open.
+        :param date: payment date (default today)
+        :param values: more wizard values (``journal_id``, ``group_payment``...)
+        :returns: the ``account.payment`` created (one per invoice unless grouped)
+        """
+        vals = {"payment_date": date or fields.Date.context_today(invoices[:1])}
+        if amount is not None:
+            vals["amount"] = amount
+            vals["payment_difference_handling"] = "open"
+        vals.update(values)
+        wizard = (
+            cls.env["account.payment.register"]
+            .with_company(invoices.company_id[:1])
+            .with_context(active_model="account.move", active_ids=invoices.ids)
+            .create(vals)
+        )
+        return wizard._create_payments()
+
+    # ------------------------------------------------------------------
+    # Refusals
+    # ------------------------------------------------------------------
+
+    @contextmanager
+    def assertRefused(  # noqa: N802 - named like the unittest assertions
+        self,
+        exception=UserError,
+        message=None,
+        records=None,
+        models=(),
+        field_names=None,
+    ):
+        """Assert that the block is refused and that the refusal changes nothing.
+
+        The block must raise ``exception`` (a ``UserError`` by default, which
+        ``ValidationError`` is), whose text must match the regular expression
+        ``message`` when given. Like ``assertRaises``, the block runs in a
+        savepoint rolled back on the error (as the request would be). Then, read
+        afresh from the database, ``records`` still exist with the values they
+        had before (their stored fields, or ``field_names``) and no row was created in
+        ``models`` nor in the models of ``records``.
+
+        :param records: a recordset or a list of recordsets
+        :param models: model names in which nothing may be created
+        :returns: the ``assertRaises`` context, whose ``exception`` is the error
+        """
+        if records is None:
+            records = []
+        elif not isinstance(records, (list, tuple)):
+            records = [records]
+        self.env.cr.flush()
+        before = [(recs, self._refused_values(recs, field_names)) for recs in records]
+        names = set(models) | {recs._name for recs in records}
+        last_ids = {name: _last_id(self.env, name) for name in names}
+        with self.assertRaises(exception) as context:
+            yield context
+        if message is not None:
+            self.assertRegex(str(context.exception), re.compile(message))
+        self.env.invalidate_all()
+        for recs, values in before:
+            self.assertEqual(
+                recs.sudo().exists(), recs.sudo(), f"refused, yet {recs} is gone"
+            )
+            self.assertEqual(
+                self._refused_values(recs, field_names),
+                values,
+                f"refused, yet {recs} changed",
+            )
+        for name, last in last_ids.items():
+            self.assertFalse(
+                _new_rows(self.env, name, last), f"refused, yet {name} rows appeared"
+            )
+
+    @staticmethod
+    def _refused_values(records, names=None):
+        if names is None:
+            names = [
+                name
+                for name, field in records._fields.items()
+                if field.store
+                and name not in ("write_date", "write_uid", "__last_update")
+            ]
+        # x2many values compared as sets: their order is the comodel's, which
+        # a fresh read may break ties of differently.
+        return [
+            {
+                name: sorted(value) if isinstance(value, list) else value
+                for name, value in row.items()
+            }
+            for row in records.sudo().read(list(names))
+        ]
+
+
 @tagged("post_install", "-at_install")
-class GentleFollowupCommon(AccountTestInvoicingCommon):
+class GentleFollowupCommon(GentleTestMixin, AccountTestInvoicingCommon):
     """The shared layer of the follow-up tests (see the module docstring).
 
     Every test class works in its own accounting company (created by
@@ -425,30 +527,6 @@ class GentleFollowupCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
-    def pay(cls, invoices, amount=None, date=None, **values):
-        """Register a payment of ``invoices`` with the payment wizard
-        (``account.payment.register``), as a user does from the invoice.
-
-        :param amount: in the invoices' currency; default the full residual. A
-            partial amount leaves the rest open.
-        :param date: payment date (default today)
-        :param values: more wizard values (``journal_id``, ``group_payment``...)
-        :returns: the ``account.payment`` created (one per invoice unless grouped)
-        """
-        vals = {"payment_date": date or fields.Date.context_today(invoices[:1])}
-        if amount is not None:
-            vals["amount"] = amount
-            vals["payment_difference_handling"] = "open"
-        vals.update(values)
-        wizard = (
-            cls.env["account.payment.register"]
-            .with_company(invoices.company_id[:1])
-            .with_context(active_model="account.move", active_ids=invoices.ids)
-            .create(vals)
-        )
-        return wizard._create_payments()
-
-    @classmethod
     def _gentle_pay(cls, move, payment_date, amount=None):
         """Older name of ``pay``, kept for the tests that still use it."""
         return cls.pay(move, amount=amount, date=payment_date)
@@ -548,68 +626,3 @@ class GentleFollowupCommon(AccountTestInvoicingCommon):
         return self.env["gentle.followup.history"].search(
             [("move_id", "in", moves.ids)], order="id"
         )
-
-    # ------------------------------------------------------------------
-    # Refusals
-    # ------------------------------------------------------------------
-
-    @contextmanager
-    def assertRefused(  # noqa: N802 - named like the unittest assertions
-        self,
-        exception=UserError,
-        records=None,
-        message=None,
-        models=(),
-        field_names=None,
-    ):
-        """Assert that the block is refused and that the refusal changes nothing.
-
-        The block must raise ``exception`` (a ``UserError`` by default, which
-        ``ValidationError`` is), whose text must match the regular expression
-        ``message`` when given. Like ``assertRaises``, the block runs in a
-        savepoint rolled back on the error (as the request would be). Then, read
-        afresh from the database, ``records`` still exist with the values they
-        had before (their stored fields, or ``field_names``) and no row was created in
-        ``models`` nor in the models of ``records``.
-
-        :param records: a recordset or a list of recordsets
-        :param models: model names in which nothing may be created
-        :returns: the ``assertRaises`` context, whose ``exception`` is the error
-        """
-        if records is None:
-            records = []
-        elif not isinstance(records, (list, tuple)):
-            records = [records]
-        self.env.cr.flush()
-        before = [(recs, self._refused_values(recs, field_names)) for recs in records]
-        names = set(models) | {recs._name for recs in records}
-        last_ids = {name: _last_id(self.env, name) for name in names}
-        with self.assertRaises(exception) as context:
-            yield context
-        if message is not None:
-            self.assertRegex(str(context.exception), re.compile(message))
-        self.env.invalidate_all()
-        for recs, values in before:
-            self.assertEqual(
-                recs.sudo().exists(), recs.sudo(), f"refused, yet {recs} is gone"
-            )
-            self.assertEqual(
-                self._refused_values(recs, field_names),
-                values,
-                f"refused, yet {recs} changed",
-            )
-        for name, last in last_ids.items():
-            self.assertFalse(
-                _new_rows(self.env, name, last), f"refused, yet {name} rows appeared"
-            )
-
-    @staticmethod
-    def _refused_values(records, names=None):
-        if names is None:
-            names = [
-                name
-                for name, field in records._fields.items()
-                if field.store
-                and name not in ("write_date", "write_uid", "__last_update")
-            ]
-        return records.sudo().read(list(names))
