@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 from freezegun import freeze_time
 
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import BaseCase, tagged
 
 from ..tools.followup_rules import Level, Reached, Step, next_step
 from .common import RUN_NOW, GentleFollowupCommon
@@ -281,8 +281,8 @@ class TestFollowupState(GentleFollowupCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestFollowupRules(TransactionCase):
-    """The pure rules shared by the stored next date and the run."""
+class TestFollowupRules(BaseCase):
+    """The pure rules shared by the stored next date and the run: no database."""
 
     LEVELS = [Level(1, -5, 0), Level(2, 3, 0), Level(3, 15, 1), Level(4, 45, 3)]
 
