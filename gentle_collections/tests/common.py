@@ -418,10 +418,8 @@ class GentleFollowupCommon(GentleTestMixin, AccountTestInvoicingCommon):
 
     Every test class works in its own accounting company (created by
     ``AccountTestInvoicingCommon``), which receives a copy of the shipped default
-    policy. The default policies of the companies that existed before (demo
-    data) are switched off for the class, so that the scheduled action, which
-    goes through every company with a default policy, only follows up the
-    companies of the class.
+    policy. ``run_followup`` follows up that company and the companies the tests
+    create, not the ones that were there before (demo data).
     """
 
     @classmethod
@@ -433,9 +431,13 @@ class GentleFollowupCommon(GentleTestMixin, AccountTestInvoicingCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env.company
-        cls.env["gentle.followup.policy"].sudo().search(
-            [("company_id", "!=", cls.company.id), ("is_default", "=", True)]
-        ).is_default = False
+        # The companies that were there before the class (demo data): out of
+        # the class's follow-up runs (see run_followup).
+        cls._gentle_foreign_defaults = (
+            cls.env["gentle.followup.policy"]
+            .sudo()
+            .search([("company_id", "!=", cls.company.id), ("is_default", "=", True)])
+        )
         cls.company.resource_calendar_id.tz = "Europe/Brussels"
         cls.company.write(
             {
@@ -547,7 +549,10 @@ class GentleFollowupCommon(GentleTestMixin, AccountTestInvoicingCommon):
         Calls the scheduled action's method ``_cron_followup(now=now)`` as the
         superuser, under ``freeze_time(now)``, again and again (as ``ir.cron``
         does while work remains) until it reports no batch left. A batch that
-        fails fails the test (the scheduled action would only log it).
+        fails fails the test (the scheduled action would only log it). The
+        scheduled action goes through every company with a default policy: the
+        companies that existed before the class (demo data) have theirs switched
+        off for the call, so that only the class's companies are followed up.
 
         :param datetime now: naive UTC time of the run
         :param company: return only the actions of this company (default: all)
@@ -555,17 +560,22 @@ class GentleFollowupCommon(GentleTestMixin, AccountTestInvoicingCommon):
         """
         engine = self.env["gentle.followup.engine"].sudo()
         last = _last_id(self.env, "gentle.followup.action")
-        with freeze_time(now):
-            for _call in range(50):
-                result = engine._cron_followup(now=now)
-                if result is None:
-                    break
-                self.assertFalse(
-                    result.get("errors"),
-                    "a follow-up batch failed: see the logged error",
-                )
-            else:
-                self.fail("the scheduled follow-up did not run out of batches")
+        foreign = self._gentle_foreign_defaults.filtered("is_default")
+        foreign.is_default = False
+        try:
+            with freeze_time(now):
+                for _call in range(50):
+                    result = engine._cron_followup(now=now)
+                    if result is None:
+                        break
+                    self.assertFalse(
+                        result.get("errors"),
+                        "a follow-up batch failed: see the logged error",
+                    )
+                else:
+                    self.fail("the scheduled follow-up did not run out of batches")
+        finally:
+            foreign.is_default = True
         actions = _new_rows(self.env, "gentle.followup.action", last)
         if company:
             actions = actions.filtered(lambda a: a.company_id == company)
