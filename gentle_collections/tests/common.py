@@ -5,8 +5,8 @@ test class its own accounting company with a copy of the shipped default policy,
 and drives the follow-up the way users and the scheduler do:
 
 - ``pay(invoices, amount=None, date=None)``: a real payment, registered with the
-  ``account.payment.register`` wizard;
-- ``run_followup(now=None, company=None)``: the scheduled action
+  ``account.payment.register`` wizard (from ``GentleTestMixin``);
+- ``run_followup(now=RUN_NOW, company=None)``: the scheduled action
   (``gentle.followup.engine._cron_followup``) called until it has no batch left,
   at frozen time ``now``; returns the follow-up actions it created;
   ``assert_followup_sends`` / ``assert_followup_sends_nothing`` run it and
@@ -15,8 +15,13 @@ and drives the follow-up the way users and the scheduler do:
   records it leaves (``gentle.followup.action``, ``mail.message``,
   ``mail.mail``, ``mail.activity``), with ``assert_sent``,
   ``assert_nothing_sent`` and ``messages``;
-- ``assertRefused(...)``: an error is raised, with the given message, and the
-  given records and models are left as they were.
+- ``assertRefused(exception, message, records=..., models=...)``: an error is
+  raised, matching ``message``, and the given records and models are left as
+  they were (from ``GentleTestMixin``).
+
+``GentleTestMixin`` brings ``pay`` and ``assertRefused`` to test bases that are
+not about the follow-up (plans, promises, cases, scores). Pure functions
+(``tools/``) are tested on ``odoo.tests.BaseCase``, without a database.
 """
 
 import logging
@@ -260,7 +265,7 @@ class FollowupTrap:
             )
             case.assertEqual(
                 actions.mail_message_id,
-                self.env_messages(m["message"] for m in messages),
+                self._union_messages(m["message"] for m in messages),
                 "every delivered message is the one recorded on its action",
             )
             if channel == "email":
@@ -277,7 +282,7 @@ class FollowupTrap:
             )
         return actions
 
-    def env_messages(self, messages):
+    def _union_messages(self, messages):
         return self._env["mail.message"].union(*messages)
 
     def assert_nothing_sent(self, partner):
