@@ -23,6 +23,7 @@ from . import (
     test_i18n,
     test_invoice_owner,
     test_late_fee,
+    test_layer,
     test_mail_gateway,
     test_open_receivable_parity,
     test_payment_plan,

@@ -8,6 +8,8 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.tests import TransactionCase
 
+from .common import GentleTestMixin
+
 # Every score of these tests is computed "as of" this date (the recompute's date
 # and Python's frozen today); its 12-month window is (2024-06-30, 2025-06-30].
 SCORE_DATE = date(2025, 6, 30)
@@ -31,7 +33,7 @@ SCORE_FIELDS = (
 )
 
 
-class GentleScoreCase(TransactionCase):
+class GentleScoreCase(GentleTestMixin, TransactionCase):
     """Creates dated receivables and payments in any company."""
 
     @classmethod
@@ -99,17 +101,9 @@ class GentleScoreCase(TransactionCase):
 
     @classmethod
     def _pay(cls, invoices, payment_date, amount=None):
-        """Register a payment dated ``payment_date`` (in the invoice currency)."""
-        vals = {"payment_date": payment_date, "group_payment": False}
-        if amount is not None:
-            vals["amount"] = amount
-        wizard = (
-            cls.env["account.payment.register"]
-            .with_company(invoices.company_id[:1])
-            .with_context(active_model="account.move", active_ids=invoices.ids)
-            .create(vals)
-        )
-        return wizard._create_payments()
+        """Register a payment dated ``payment_date`` (in the invoice currency),
+        one per invoice."""
+        return cls.pay(invoices, amount=amount, date=payment_date, group_payment=False)
 
     @classmethod
     def _receivable(cls, move):

@@ -9,7 +9,7 @@ from odoo.tests import BaseCase, tagged
 from odoo.tools import SQL
 
 from ..tools import ageing
-from .followup_common import GentleFollowupCommon
+from .common import GentleFollowupCommon
 
 
 class TestGentleAgeingRule(BaseCase):

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
-from .followup_common import GentleFollowupCommon
+from .common import GentleFollowupCommon
 
 
 @tagged("post_install", "-at_install")
@@ -36,11 +36,11 @@ class TestGentleAnalytics(GentleFollowupCommon):
         paid = self._gentle_invoice(
             customer, today - timedelta(days=40), due=today - timedelta(days=10)
         )
-        self._gentle_pay(paid, today)
+        self.pay(paid, date=today)
         partly = self._gentle_invoice(
             customer, today - timedelta(days=40), due=today - timedelta(days=10)
         )
-        self._gentle_pay(partly, today, amount=400.0)
+        self.pay(partly, amount=400.0, date=today)
         self.env.flush_all()
         rows = self.env["gentle.ageing.report"].search(
             [("partner_id", "=", customer.id)]
@@ -73,13 +73,13 @@ class TestGentleAnalytics(GentleFollowupCommon):
             )
             for partner in (fast, slow, never)
         }
-        self._gentle_run(partners=fast | slow | never)  # 10 November
+        self.run_followup()  # 10 November
         history = self._gentle_history(
             invoices[fast] | invoices[slow] | invoices[never]
         )
         self.assertEqual(len(history), 3)
-        self._gentle_pay(invoices[fast], date(2026, 11, 17))  # 7 days later
-        self._gentle_pay(invoices[slow], date(2026, 11, 18))  # 8 days later
+        self.pay(invoices[fast], date=date(2026, 11, 17))  # 7 days later
+        self.pay(invoices[slow], date=date(2026, 11, 18))  # 8 days later
         self.env.flush_all()
         Report = self.env["gentle.level.report"]
         rows = {
@@ -120,7 +120,7 @@ class TestGentleAnalytics(GentleFollowupCommon):
         invoice = self._gentle_invoice(
             self.customer, date(2026, 10, 1), due=date(2026, 10, 31)
         )
-        self._gentle_run()
+        self.run_followup()
         self.env.flush_all()
         for xmlid in (
             "gentle_collections.gentle_ageing_report_action",

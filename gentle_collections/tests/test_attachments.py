@@ -4,7 +4,7 @@ from datetime import date
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from .followup_common import GentleFollowupCommon
+from .common import GentleFollowupCommon
 
 
 @tagged("post_install", "-at_install")
@@ -30,10 +30,17 @@ class TestGentleAttachments(GentleFollowupCommon):
             )
 
     def attached(self):
-        result = self._gentle_run()
-        email = result["actions"].filtered(lambda a: a.channel == "email")
+        """The files the reminder's email carried to the customer."""
+        with self.trap_followups() as trap:
+            self.run_followup()
+        email = trap.assert_sent(self.customer)
         self.assertEqual(email.move_ids, self.first | self.second | self.no_pdf)
-        return email.mail_message_id.attachment_ids
+        [message] = trap.messages(self.customer)
+        attachments = message["message"].attachment_ids
+        self.assertEqual(message["attachments"], attachments.mapped("name"))
+        # The outgoing mail carries them too.
+        self.assertEqual(trap.mails.attachment_ids, attachments)
+        return attachments
 
     def test_stored_pdfs_attached_within_the_limit(self):
         self.assertEqual(self.company.gentle_attachment_limit_mb, 20.0)
@@ -64,6 +71,7 @@ class TestGentleAttachments(GentleFollowupCommon):
         self.assertFalse(self.attached())
 
     def test_limit_must_be_sensible(self):
-        with self.assertRaises(ValidationError) as err:
+        with self.assertRefused(
+            ValidationError, records=self.company, message="between 0"
+        ):
             self.company.write({"gentle_attachment_limit_mb": -1})
-        self.assertIn("between 0", str(err.exception))

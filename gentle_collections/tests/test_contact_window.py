@@ -12,7 +12,7 @@ from odoo.tests import BaseCase, new_test_user, tagged
 from odoo.tools import SQL
 
 from ..tools import contact_window as cw
-from .followup_common import GentleFollowupCommon
+from .common import GentleFollowupCommon
 
 MINUTE = timedelta(minutes=1)
 

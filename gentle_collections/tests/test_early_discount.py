@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import format_amount, format_date
 
-from .followup_common import GentleFollowupCommon
+from .common import GentleFollowupCommon
 
 
 @tagged("post_install", "-at_install")

@@ -7,7 +7,7 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.tests import tagged
 
-from .followup_common import GentleFollowupCommon
+from .common import GentleFollowupCommon
 
 BRUSSELS = pytz.timezone("Europe/Brussels")
 # Friday 6 March 2026 00:00 UTC to Tuesday 17 March 2026, every three hours.

@@ -11,7 +11,7 @@ from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from .followup_common import RUN_NOW, GentleFollowupCommon
+from .common import RUN_NOW, GentleFollowupCommon
 
 # 11:00 in Brussels on a Tuesday; the invoices are due four days before, so each
 # line reaches the "first reminder" level (email only).

@@ -7,7 +7,7 @@ from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .followup_common import GentleFollowupCommon
+from .common import GentleFollowupCommon
 
 
 @tagged("post_install", "-at_install")
@@ -268,7 +268,7 @@ class TestFollowupConfig(GentleFollowupCommon):
             self.customer, date(2026, 9, 15), date(2026, 10, 20), amount=800.0
         )
         # A partial payment: the reminder shows what is still due.
-        self._gentle_pay(second, date(2026, 10, 5), amount=300.0)
+        self.pay(second, amount=300.0, date=date(2026, 10, 5))
         lines = self._gentle_receivables(first) | self._gentle_receivables(second)
         message = self._gentle_message(self.customer, date(2026, 11, 10), lines)
         for tone in ("friendly", "neutral", "firm", "final"):

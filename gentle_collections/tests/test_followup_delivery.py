@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from .followup_common import RUN_NOW, GentleFollowupCommon
+from .common import RUN_NOW, GentleFollowupCommon
 
 
 @tagged("post_install", "-at_install")

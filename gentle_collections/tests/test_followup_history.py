@@ -6,7 +6,7 @@ from psycopg2 import IntegrityError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .followup_common import RUN_DATE, GentleFollowupCommon
+from .common import RUN_DATE, GentleFollowupCommon
 
 
 @tagged("post_install", "-at_install")
@@ -44,8 +44,9 @@ class TestFollowupHistory(GentleFollowupCommon):
         return mails
 
     def _email_action(self):
-        result = self._gentle_run()
-        email = result["actions"].filtered(lambda a: a.channel == "email")
+        with self.trap_followups() as trap:
+            self.run_followup()
+        email = trap.assert_sent(self.customer)
         self.assertEqual(email.state, "queued")
         return email
 
@@ -76,7 +77,9 @@ class TestFollowupHistory(GentleFollowupCommon):
                 [("partner_id", "=", self.customer.id), ("state", "=", "sent")]
             )
         )
-        self.assertFalse(self._gentle_run()["done"])
+        with self.trap_followups() as trap:
+            self.assertFalse(self.run_followup())
+        trap.assert_nothing_sent(self.customer)
         # Retry: the same action and the same history row, queued again.
         email.action_retry()
         self.assertEqual(email.state, "queued")
@@ -106,7 +109,7 @@ class TestFollowupHistory(GentleFollowupCommon):
 
     @mute_logger("odoo.sql_db")
     def test_unique_line_level(self):
-        self._gentle_run()
+        self.run_followup()
         history = self._gentle_history(self.move)
         self.assertEqual(len(history), 1)
         with self.assertRaises(IntegrityError):
@@ -141,7 +144,9 @@ class TestFollowupHistory(GentleFollowupCommon):
 
     def test_recording_twice_keeps_one_row(self):
         """Recording the same prepared communication twice (a concurrent run)
-        inserts nothing the second time and acts on nothing."""
+        inserts nothing the second time and acts on nothing. The engine's
+        prepare/execute interface on purpose: no public entry point records a
+        communication prepared before (the wizard prepares again when sending)."""
         communications = self.engine._gentle_prepare(
             self.company, RUN_DATE, self.customer.ids
         )

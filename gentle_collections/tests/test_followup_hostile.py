@@ -6,8 +6,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL
 
-from .common import create_gentle_users, gentle_start_tour
-from .followup_common import GentleFollowupCommon
+from .common import GentleFollowupCommon, create_gentle_users, gentle_start_tour
 
 PAYLOAD = '<p>Hello</p><img src="x" onerror="window.top.__gentle_xss=1">'
 
@@ -26,10 +25,10 @@ class TestFollowupHostileInput(GentleFollowupCommon):
             cls.customer, date(2026, 10, 1), date(2026, 11, 7)
         )
 
-    @freeze_time("2026-11-10 10:00:00")
     def _email_action(self):
-        result = self._gentle_run()
-        return result["actions"].filtered(lambda a: a.channel == "email")
+        with self.trap_followups() as trap:
+            self.run_followup()
+        return trap.assert_sent(self.customer)
 
     def test_collector_cannot_write_the_message(self):
         action = self._email_action()
@@ -43,7 +42,11 @@ class TestFollowupHostileInput(GentleFollowupCommon):
             {"move_ids": [(5, 0, 0)]},
             {"mail_message_id": False},
         ):
-            with self.assertRaises(UserError), self.cr.savepoint():
+            with self.assertRefused(
+                UserError,
+                records=[action, action.mail_message_id],
+                message="Use Approve",
+            ):
                 as_collector.write(values)
         action.invalidate_recordset()
         self.assertEqual(action.body_html, body)
@@ -55,7 +58,11 @@ class TestFollowupHostileInput(GentleFollowupCommon):
 
     def test_collector_cannot_create_an_action(self):
         Action = self.env["gentle.followup.action"].with_user(self.collector)
-        with self.assertRaises(UserError):
+        with self.assertRefused(
+            UserError,
+            models=["gentle.followup.action", "mail.message"],
+            message="recorded by the follow-up itself",
+        ):
             Action.create(
                 {
                     "partner_id": self.customer.id,
@@ -81,12 +88,20 @@ class TestFollowupHostileInput(GentleFollowupCommon):
     def test_collector_cannot_approve(self):
         action = self._email_action()
         action.sudo().write({"state": "awaiting_approval"})
-        with self.assertRaises(AccessError):
+        with (
+            self.trap_followups() as trap,
+            self.assertRefused(
+                AccessError, records=action, models=["gentle.followup.history"]
+            ),
+        ):
             action.with_user(self.collector).action_approve()
         self.assertEqual(action.state, "awaiting_approval")
+        trap.assert_nothing_sent(self.customer)
         manager = self.users["manager"]
-        action.with_user(manager).action_skip()
+        with self.trap_followups() as trap:
+            action.with_user(manager).action_skip()
         self.assertEqual(action.state, "skipped")
+        trap.assert_nothing_sent(self.customer)
 
     @freeze_time("2026-11-10 10:00:00")
     def test_collector_cannot_write_a_preview(self):
@@ -104,16 +119,18 @@ class TestFollowupHostileInput(GentleFollowupCommon):
         self.assertEqual(len(preview), 1)
         body = preview.body_html
         # The preview is the engine's draft message: collectors read it only.
-        with self.assertRaises(AccessError), self.cr.savepoint():
+        with self.assertRefused(AccessError, records=preview):
             preview.write({"body_html": PAYLOAD})
-        with self.assertRaises(UserError), self.cr.savepoint():
+        with self.assertRefused(UserError, records=[wizard, preview]):
             wizard.write(
                 {"communication_ids": [(1, preview.id, {"body_html": PAYLOAD})]}
             )
         other = self._gentle_message(self.customer, date(2026, 11, 10))
-        with self.assertRaises(UserError), self.cr.savepoint():
+        with self.assertRefused(UserError, records=[wizard]):
             wizard.write({"communication_ids": [(6, 0, other.ids)]})
-        with self.assertRaises(UserError), self.cr.savepoint():
+        with self.assertRefused(
+            UserError, models=["gentle.followup.send", "gentle.followup.communication"]
+        ):
             self.env["gentle.followup.send"].with_user(self.collector).create(
                 {
                     "partner_ids": [(6, 0, self.customer.ids)],
@@ -122,7 +139,7 @@ class TestFollowupHostileInput(GentleFollowupCommon):
                     ],
                 }
             )
-        with self.assertRaises(AccessError), self.cr.savepoint():
+        with self.assertRefused(AccessError, models=["gentle.followup.communication"]):
             self.env["gentle.followup.communication"].with_user(self.collector).create(
                 {
                     "partner_id": self.customer.id,
@@ -134,12 +151,13 @@ class TestFollowupHostileInput(GentleFollowupCommon):
         self.assertEqual(wizard.communication_ids, preview)
         preview.invalidate_recordset()
         self.assertEqual(preview.body_html, body)
-        wizard.action_send()
-        email = self.env["gentle.followup.action"].search(
-            [("partner_id", "=", self.customer.id), ("channel", "=", "email")]
-        )
+        with self.trap_followups() as trap:
+            wizard.action_send()
+        email = trap.assert_sent(self.customer)
         self.assertEqual(email.body_html, body)
-        self.assertNotIn("onerror", email.mail_message_id.body)
+        [message] = trap.messages(self.customer)
+        self.assertEqual(message["body"], body)
+        self.assertNotIn("onerror", message["body"])
 
 
 @tagged("post_install", "-at_install")
@@ -195,17 +213,20 @@ class TestFollowupApprovalRecheck(GentleFollowupCommon):
         cls.move = cls._gentle_invoice(cls.customer, date(2026, 8, 1), date(2026, 9, 1))
 
     def _waiting(self):
-        result = self._gentle_run()
-        waiting = result["actions"].filtered(lambda a: a.state == "awaiting_approval")
+        with self.trap_followups() as trap:
+            actions = self.run_followup()
+        waiting = actions.filtered(lambda a: a.state == "awaiting_approval")
         self.assertTrue(waiting)
+        trap.assert_nothing_sent(self.customer)
         return waiting
 
     def test_paid_since_is_not_sent(self):
         waiting = self._waiting()
         email = waiting.filtered(lambda a: a.channel == "email")
-        self._gentle_pay(self.move, date(2026, 11, 11))
-        with freeze_time("2026-11-12"):
+        self.pay(self.move, date=date(2026, 11, 11))
+        with freeze_time("2026-11-12"), self.trap_followups() as trap:
             result = email.action_approve()
+        trap.assert_nothing_sent(self.customer)
         self.assertEqual(result["params"]["type"], "warning")
         self.assertIn(self.move.name, result["params"]["message"])
         # Neither the email nor the letter prepared with it goes out.
@@ -225,22 +246,30 @@ class TestFollowupApprovalRecheck(GentleFollowupCommon):
         waiting = self._waiting()
         email = waiting.filtered(lambda a: a.channel == "email")
         self.customer.gentle_paused = True
-        with freeze_time("2026-11-12"):
+        with freeze_time("2026-11-12"), self.trap_followups() as trap:
             email.action_approve()
+        trap.assert_nothing_sent(self.customer)
         self.assertEqual(email.state, "skipped")
         self.assertIn("on hold", email.error_message)
         self.assertFalse(email.mail_message_id)
         # Once the hold is lifted, the next run prepares a fresh reminder.
         self.customer.gentle_paused = False
-        again = self._gentle_run()["actions"]
-        self.assertTrue(again.filtered(lambda a: a.channel == "email"))
+        with self.trap_followups() as trap:
+            again = self.run_followup()
+        # Fresh, and again for approval (a final notice).
+        self.assertEqual(
+            set(trap.actions_of(self.customer, "email").mapped("state")),
+            {"awaiting_approval"},
+        )
         self.assertEqual(again.move_ids, self.move)
 
     def test_unchanged_is_sent(self):
         waiting = self._waiting()
         email = waiting.filtered(lambda a: a.channel == "email")
         body = email.body_html
-        with freeze_time("2026-11-12"):
+        with freeze_time("2026-11-12"), self.trap_followups() as trap:
             self.assertTrue(email.action_approve())
         self.assertEqual(email.state, "queued")
-        self.assertEqual(email.mail_message_id.body, body)
+        self.assertEqual(trap.assert_sent(self.customer), email)
+        [message] = trap.messages(self.customer)
+        self.assertEqual(message["body"], body)

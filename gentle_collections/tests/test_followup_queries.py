@@ -5,7 +5,7 @@ from unittest.mock import patch
 from odoo import Command, models
 from odoo.tests import tagged
 
-from .followup_common import GentleFollowupCommon
+from .common import GentleFollowupCommon
 
 _logger = logging.getLogger(__name__)
 

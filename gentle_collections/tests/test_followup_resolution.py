@@ -3,7 +3,7 @@ from datetime import date
 from odoo import Command
 from odoo.tests import tagged
 
-from .followup_common import RUN_NOW, GentleFollowupCommon
+from .common import GentleFollowupCommon
 
 
 @tagged("post_install", "-at_install")
@@ -95,13 +95,13 @@ class TestFollowupResolution(GentleFollowupCommon):
             date(2026, 10, 15),
             gentle_policy_id=self.invoice_policy.id,
         )
-        result = self._gentle_run(now=RUN_NOW)
-        self.assertEqual(result["lines"], 1)
+        actions = self.run_followup()
         history = self._gentle_history(move)
+        self.assertEqual(len(history), 1)
         self.assertEqual(history.level_id, self.invoice_policy.level_ids)
-        self.assertEqual(
-            set(result["actions"].mapped("policy_id").ids), {self.invoice_policy.id}
-        )
+        self.assertEqual(actions.history_ids, history)
+        self.assertEqual(actions.policy_id, self.invoice_policy)
+        self.assertEqual(actions.level_id, self.invoice_policy.level_ids)
 
     def test_graded_policy_order_by_sequence(self):
         """Two policies for the same grade: the first by sequence wins."""

@@ -6,7 +6,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .followup_common import RUN_DATE, RUN_NOW, GentleFollowupCommon
+from .common import RUN_DATE, RUN_NOW, GentleFollowupCommon
 
 
 @tagged("post_install", "-at_install")
@@ -35,15 +35,16 @@ class TestFollowupRun(GentleFollowupCommon):
         other_move = self._gentle_invoice(
             other, date(2026, 10, 1), date(2026, 11, 7), amount=500
         )
-        result = self._gentle_run(partners=self.customer | other)
-        self.assertEqual(result["done"], 2)
-        self.assertEqual(result["lines"], 4)
+        with self.trap_followups() as trap:
+            actions = self.run_followup()
+        self.assertEqual(actions.partner_id, self.customer | other)
         self.assertEqual(
-            sorted(result["partner_ids"]), sorted((self.customer | other).ids)
+            len(self._gentle_history(pre_due | late | later | other_move)), 4
         )
-        emails = self._emails(result["actions"])
+        emails = self._emails(actions)
         self.assertEqual(len(emails), 2)
-        mine = emails.filtered(lambda a: a.partner_id == self.customer)
+        mine = trap.assert_sent(self.customer)
+        trap.assert_sent(other)
         self.assertEqual(mine.move_ids, pre_due | late | later)
         # later is 15 days late: the neutral level is the firmest.
         self.assertEqual(mine.level_id, self.levels[15])
@@ -59,8 +60,8 @@ class TestFollowupRun(GentleFollowupCommon):
         self.assertNotIn(not_yet.name, mine.body_html)
         self.assertNotIn(other_move.name, mine.body_html)
         # The neutral level also schedules a call for the customer.
-        calls = result["actions"].filtered(lambda a: a.channel == "call")
-        self.assertEqual(calls.partner_id, self.customer)
+        calls = trap.assert_sent(self.customer, channel="call")
+        self.assertEqual(calls, actions.filtered(lambda a: a.channel == "call"))
         self.assertEqual(calls.state, "sent")
         self.assertEqual(
             calls.activity_id.activity_type_id,
@@ -68,12 +69,15 @@ class TestFollowupRun(GentleFollowupCommon):
         )
         self.assertIn(later.name, calls.activity_id.note)
         # The message is posted on the customer and sent to its address.
-        message = mine.mail_message_id
+        [delivered] = trap.messages(self.customer)
+        message = delivered["message"]
+        self.assertEqual(message, mine.mail_message_id)
         self.assertEqual(message.model, "res.partner")
         self.assertEqual(message.res_id, self.customer.id)
-        self.assertEqual(message.subject, mine.subject)
+        self.assertEqual(delivered["subject"], mine.subject)
         self.assertIn(self.customer, message.notification_ids.res_partner_id)
-        self.assertEqual(message.body, mine.body_html)
+        self.assertEqual(delivered["emails"], [self.customer.email])
+        self.assertEqual(delivered["body"], mine.body_html)
         # History: one row per line and level.
         history = self._gentle_history(pre_due | late | later)
         self.assertEqual(
@@ -88,9 +92,13 @@ class TestFollowupRun(GentleFollowupCommon):
         self.assertEqual(set(history.mapped("date")), {RUN_DATE})
         self.assertEqual(mine.history_ids, history)
         # A second run the same day sends nothing more.
-        again = self._gentle_run(partners=self.customer | other)
-        self.assertFalse(again["done"])
-        self.assertFalse(again["actions"])
+        with self.trap_followups() as trap:
+            self.assertFalse(self.run_followup())
+        trap.assert_nothing_sent(self.customer)
+        trap.assert_nothing_sent(other)
+        self.assertEqual(
+            len(self._gentle_history(pre_due | late | later | other_move)), 4
+        )
 
     def test_invoices_of_contacts_grouped_on_the_company(self):
         """Invoices addressed to two contacts of a customer: one message to the
@@ -113,10 +121,13 @@ class TestFollowupRun(GentleFollowupCommon):
         )
         first = self._gentle_invoice(billing, date(2026, 10, 1), date(2026, 11, 7))
         second = self._gentle_invoice(buyer, date(2026, 10, 1), date(2026, 11, 7))
-        result = self._gentle_run()
-        email = self._emails(result["actions"])
-        self.assertEqual(email.partner_id, self.customer)
+        with self.trap_followups() as trap:
+            self.run_followup()
+        email = trap.assert_sent(self.customer)
         self.assertEqual(email.move_ids, first | second)
+        [message] = trap.messages(self.customer)
+        self.assertEqual(message["recipients"], billing | buyer)
+        self.assertEqual(message["emails"], ["bert@example.com", "billing@example.com"])
         self.assertEqual(
             email.mail_message_id.notification_ids.res_partner_id, billing | buyer
         )
@@ -128,14 +139,16 @@ class TestFollowupRun(GentleFollowupCommon):
         french = self._gentle_customer("Claire Client", lang="fr_FR")
         self._gentle_invoice(french, date(2026, 10, 1), date(2026, 11, 7))
         self._gentle_invoice(self.customer, date(2026, 10, 1), date(2026, 11, 7))
-        result = self._gentle_run(partners=french | self.customer)
-        emails = self._emails(result["actions"])
-        fr = emails.filtered(lambda a: a.partner_id == french)
-        en = emails.filtered(lambda a: a.partner_id == self.customer)
-        self.assertEqual(fr.subject, "Petit rappel amical")
-        self.assertIn("07/11/2026", fr.body_html)
-        self.assertIn("a friendly reminder", en.subject)
-        self.assertIn("11/07/2026", en.body_html)
+        with self.trap_followups() as trap:
+            self.run_followup()
+        trap.assert_sent(french)
+        trap.assert_sent(self.customer)
+        [fr] = trap.messages(french)
+        [en] = trap.messages(self.customer)
+        self.assertEqual(fr["subject"], "Petit rappel amical")
+        self.assertIn("07/11/2026", fr["body"])
+        self.assertIn("a friendly reminder", en["subject"])
+        self.assertIn("11/07/2026", en["body"])
 
     def test_catch_up_is_capped(self):
         """First seen 40 days late: starts at the level for its age, capped at the
@@ -143,35 +156,40 @@ class TestFollowupRun(GentleFollowupCommon):
         move = self._gentle_invoice(self.customer, date(2026, 8, 1), date(2026, 9, 1))
         line = self._gentle_receivables(move)
         # 70 days late, reached final (45) – capped at neutral (15).
-        result = self._gentle_run()
+        with self.trap_followups() as trap:
+            self.run_followup()
         self.assertEqual(self._gentle_history(move).level_id, self.levels[15])
-        self.assertEqual(self._emails(result["actions"]).tone, "neutral")
+        self.assertEqual(trap.assert_sent(self.customer).tone, "neutral")
         # The next level keeps the spacing between levels after the catch-up.
         self.assertEqual(line.gentle_next_level_id, self.levels[30])
         self.assertEqual(line.gentle_next_date, date(2026, 11, 25))
         # A firmer cap lets the catch-up start firmer.
         move2 = self._gentle_invoice(self.customer, date(2026, 8, 1), date(2026, 9, 1))
         self.policy.catch_up_max_tone = "firm"
-        self._gentle_run()
+        self.run_followup()
         self.assertEqual(self._gentle_history(move2).level_id, self.levels[30])
         # Within the cap, the exact level for the age is used.
         move3 = self._gentle_invoice(
             self.customer, date(2026, 10, 1), date(2026, 11, 5)
         )
-        self._gentle_run(now=datetime(2026, 11, 9, 10, 0))
+        self.run_followup(now=datetime(2026, 11, 9, 10, 0))
         self.assertEqual(self._gentle_history(move3).level_id, self.levels[3])
 
     def test_resume_after_hold_at_next_level(self):
         move = self._gentle_invoice(self.customer, date(2026, 9, 1), date(2026, 10, 1))
         line = self._gentle_receivables(move)
-        self._gentle_run(now=datetime(2026, 10, 5, 10, 0))
+        self.run_followup(now=datetime(2026, 10, 5, 10, 0))
         self.assertEqual(line.gentle_last_level_id, self.levels[3])
         move.gentle_hold_until = date(2026, 12, 31)
-        for day in (datetime(2026, 10, 16, 10, 0), datetime(2026, 12, 31, 10, 0)):
-            self.assertFalse(self._gentle_run(now=day)["done"])
+        with self.trap_followups() as trap:
+            for day in (datetime(2026, 10, 16, 10, 0), datetime(2026, 12, 31, 10, 0)):
+                self.assertFalse(self.run_followup(now=day))
+        trap.assert_nothing_sent(self.customer)
+        self.assertEqual(len(self._gentle_history(move)), 1)
         # 94 days late when the hold ends: the next level, not the final notice.
-        result = self._gentle_run(now=datetime(2027, 1, 4, 10, 0))
-        self.assertEqual(result["lines"], 1)
+        with self.trap_followups() as trap:
+            self.run_followup(now=datetime(2027, 1, 4, 10, 0))
+        trap.assert_sent(self.customer)
         self.assertEqual(
             self._gentle_history(move).mapped("level_id"),
             self.levels[3] | self.levels[15],
@@ -179,15 +197,18 @@ class TestFollowupRun(GentleFollowupCommon):
         self.assertEqual(line.gentle_last_level_id, self.levels[15])
         self.assertEqual(line.gentle_next_level_id, self.levels[30])
         self.assertEqual(line.gentle_next_date, date(2027, 1, 19))
-        # Nothing on the following day, the firm level 15 days later.
-        self.assertFalse(self._gentle_run(now=datetime(2027, 1, 18, 10, 0))["done"])
-        self.assertEqual(self._gentle_run(now=datetime(2027, 1, 19, 10, 0))["lines"], 1)
+        # Nothing the day before, the firm level 15 days later.
+        self.assertFalse(self.run_followup(now=datetime(2027, 1, 18, 10, 0)))
+        with self.trap_followups() as trap:
+            self.run_followup(now=datetime(2027, 1, 19, 10, 0))
+        self.assertEqual(trap.assert_sent(self.customer).level_id, self.levels[30])
+        self.assertEqual(len(self._gentle_history(move)), 3)
         self.assertEqual(line.gentle_last_level_id, self.levels[30])
 
     def test_chatter_notes(self):
         move = self._gentle_invoice(self.customer, date(2026, 9, 1), date(2026, 11, 7))
         before = len(move.message_ids)
-        self._gentle_run()
+        self.run_followup()
         notes = move.message_ids[: len(move.message_ids) - before]
         self.assertEqual(len(notes), 1)
         self.assertIn("First reminder", notes.body)
@@ -235,19 +256,20 @@ class TestFollowupRun(GentleFollowupCommon):
         move = self._gentle_invoice(
             self.customer, date(2026, 10, 1), date(2026, 10, 31)
         )
-        result = self._gentle_run()
-        self.assertEqual(
-            sorted(result["actions"].mapped("channel")), ["activity", "letter"]
-        )
-        self.assertEqual(set(result["actions"].mapped("state")), {"sent"})
-        letter = result["actions"].filtered(lambda a: a.channel == "letter")
+        with self.trap_followups() as trap:
+            actions = self.run_followup()
+        self.assertEqual(sorted(actions.mapped("channel")), ["activity", "letter"])
+        self.assertEqual(set(actions.mapped("state")), {"sent"})
+        # No email: the level does not send one.
+        self.assertFalse(trap.messages(self.customer))
+        letter = trap.assert_sent(self.customer, channel="letter")
         self.assertEqual(letter.activity_id.res_id, self.customer.id)
         attachment = self.env["ir.attachment"].search(
             [("res_model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
         )
         self.assertTrue(attachment)
         self.assertIn(attachment.name, letter.activity_id.note)
-        activity = result["actions"].filtered(lambda a: a.channel == "activity")
+        activity = trap.assert_sent(self.customer, channel="activity")
         self.assertEqual(activity.activity_id.summary, "Letter and visit")
         self.assertIn("Visit the customer", activity.activity_id.note)
         self.assertEqual(activity.activity_id.activity_type_id, todo)
@@ -260,19 +282,24 @@ class TestFollowupRun(GentleFollowupCommon):
         self.levels[3].send_sms = True
         self.customer.phone = "+32 470 12 34 56"
         self._gentle_invoice(self.customer, date(2026, 10, 1), date(2026, 11, 7))
-        result = self._gentle_run()
-        sms = result["actions"].filtered(lambda a: a.channel == "sms")
+        with self.trap_followups() as trap:
+            self.run_followup()
+        sms = trap.assert_sent(self.customer, channel="sms")
+        trap.assert_sent(self.customer, channel="email")
         self.assertTrue(sms.mail_message_id)
         self.assertIn("1,000.00", sms.body_html)
+        [text] = [m for m in trap.messages(self.customer) if m["channel"] == "sms"]
+        self.assertIn("1,000.00", text["body"])
 
     def test_missing_wording_fails_visibly(self):
         self.policy.template_ids.unlink()
         self._gentle_invoice(self.customer, date(2026, 10, 1), date(2026, 11, 7))
-        result = self._gentle_run()
-        email = self._emails(result["actions"])
+        with self.trap_followups() as trap:
+            email = self._emails(self.run_followup())
         self.assertEqual(email.state, "failed")
         self.assertIn("no wording", email.error_message)
-        with self.assertRaisesRegex(UserError, "cannot be retried"):
+        trap.assert_nothing_sent(self.customer)
+        with self.assertRefused(UserError, records=email, message="cannot be retried"):
             email.action_retry()
 
     def test_approval_queue(self):
@@ -286,8 +313,12 @@ class TestFollowupRun(GentleFollowupCommon):
         )
         for customer in customers:
             self._gentle_invoice(customer, date(2026, 8, 1), date(2026, 9, 1))
-        result = self._gentle_run(partners=customers)
-        waiting = result["actions"].filtered(lambda a: a.state == "awaiting_approval")
+        with self.trap_followups() as trap:
+            actions = self.run_followup()
+        waiting = actions.filtered(lambda a: a.state == "awaiting_approval")
+        self.assertEqual(waiting, actions)
+        for customer in customers:
+            trap.assert_nothing_sent(customer)
         self.assertEqual(sorted(set(waiting.mapped("channel"))), ["email", "letter"])
         self.assertEqual(waiting.partner_id, customers)
         self.assertFalse(waiting.mail_message_id)
@@ -297,14 +328,18 @@ class TestFollowupRun(GentleFollowupCommon):
             emails.filtered(lambda a, c=c: a.partner_id == c) for c in customers
         )
         # The history is recorded: no second queue entry on the next run.
-        self.assertFalse(self._gentle_run(partners=customers)["done"])
+        self.assertFalse(self.run_followup())
         # Approve: sent exactly as previewed.
         body = first.body_html
-        with freeze_time("2026-11-10"):
+        with freeze_time("2026-11-10"), self.trap_followups() as trap:
             first.action_approve()
         self.assertEqual(first.state, "queued")
-        self.assertTrue(first.mail_message_id)
-        self.assertEqual(first.mail_message_id.body, body)
+        self.assertEqual(
+            trap.messages(self.customer)[0]["message"], first.mail_message_id
+        )
+        self.assertEqual(trap.messages(self.customer)[0]["body"], body)
+        for customer in customers - self.customer:
+            trap.assert_nothing_sent(customer)
         self.assertIn(
             "approved",
             self.customer.message_ids.filtered(lambda m: "approved" in (m.body or ""))[
@@ -312,18 +347,23 @@ class TestFollowupRun(GentleFollowupCommon):
             ].body,
         )
         # Skip: never sent.
-        second.action_skip()
+        with self.trap_followups() as trap:
+            second.action_skip()
         self.assertEqual(second.state, "skipped")
         self.assertFalse(second.mail_message_id)
+        trap.assert_nothing_sent(second.partner_id)
         # Postpone: stays waiting, out of the queue for a week.
-        with freeze_time("2026-11-10"):
+        with freeze_time("2026-11-10"), self.trap_followups() as trap:
             third.action_postpone()
         self.assertEqual(third.state, "awaiting_approval")
         self.assertEqual(third.postponed_until, date(2026, 11, 17))
+        trap.assert_nothing_sent(third.partner_id)
         # Only waiting actions can be approved, skipped or postponed.
-        with self.assertRaisesRegex(UserError, "awaiting approval"):
+        with self.assertRefused(
+            UserError, records=first | third, message="awaiting approval"
+        ):
             (first | third).action_skip()
-        with self.assertRaisesRegex(UserError, "Only failed"):
+        with self.assertRefused(UserError, records=third, message="Only failed"):
             third.action_retry()
         self.assertEqual(first.action_open_partner()["res_id"], self.customer.id)
 
@@ -333,7 +373,10 @@ class TestFollowupRun(GentleFollowupCommon):
         move = self._gentle_invoice(self.customer, date(2026, 10, 1), date(2026, 11, 7))
         self.assertFalse(self._gentle_receivables(move).gentle_policy_id)
         self.assertFalse(move.gentle_next_followup_date)
-        self.assertFalse(self._gentle_run()["done"])
+        with self.trap_followups() as trap:
+            self.assertFalse(self.run_followup())
+        trap.assert_nothing_sent(self.customer)
+        self.assertFalse(self._gentle_history(move))
 
     def test_run_defaults_and_limit(self):
         customers = self.customer | self._gentle_customer("Dan Fourth")

@@ -2,10 +2,10 @@ from datetime import date, datetime
 
 from freezegun import freeze_time
 
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import BaseCase, tagged
 
 from ..tools.followup_rules import Level, Reached, Step, next_step
-from .followup_common import RUN_NOW, GentleFollowupCommon
+from .common import RUN_NOW, GentleFollowupCommon
 
 
 @tagged("post_install", "-at_install")
@@ -86,8 +86,7 @@ class TestFollowupState(GentleFollowupCommon):
             self.customer, date(2026, 10, 1), date(2026, 10, 31)
         )
         line = self._gentle_receivables(move)
-        result = self._gentle_run(now=datetime(2026, 10, 27, 10, 0))
-        self.assertEqual(result["lines"], 1)
+        self.assert_followup_sends(now=datetime(2026, 10, 27, 10, 0), lines=1)
         self.assertEqual(line.gentle_last_level_id, self.levels[-5])
         self.assertEqual(line.gentle_last_date, date(2026, 10, 27))
         # The next level keeps its spacing (8 days) from the day the last one
@@ -127,12 +126,10 @@ class TestFollowupState(GentleFollowupCommon):
                 )
             )
         # Not chased up to and including the hold's last day.
-        self.assertFalse(self._gentle_run(now=datetime(2026, 11, 20, 10, 0))["done"])
+        self.assert_followup_sends_nothing(now=datetime(2026, 11, 20, 10, 0))
         self.assertFalse(self._gentle_history(move))
-        # The day after, it is.
-        self.assertEqual(
-            self._gentle_run(now=datetime(2026, 11, 23, 10, 0))["lines"], 1
-        )
+        # The next working day, it is.
+        self.assert_followup_sends(now=datetime(2026, 11, 23, 10, 0), lines=1)
         with freeze_time("2026-11-23"):
             move.invalidate_recordset(["gentle_on_hold", "gentle_hold_reason"])
             self.assertFalse(move.gentle_on_hold)
@@ -154,8 +151,9 @@ class TestFollowupState(GentleFollowupCommon):
         self.assertEqual(second.gentle_next_date, date(2026, 11, 5))
         self.assertEqual(move.gentle_next_followup_date, date(2026, 10, 6))
         # 14 October: the first instalment is 3 days late, the second not due.
-        result = self._gentle_run(now=datetime(2026, 10, 14, 10, 0))
-        self.assertEqual(result["lines"], 1)
+        email, _trap = self.assert_followup_sends(
+            now=datetime(2026, 10, 14, 10, 0), lines=1
+        )
         history = self._gentle_history(move)
         self.assertEqual(history.move_line_id, first)
         self.assertEqual(history.level_id, self.levels[3])
@@ -165,14 +163,10 @@ class TestFollowupState(GentleFollowupCommon):
         self.assertEqual(second.gentle_next_date, date(2026, 11, 5))
         self.assertEqual(move.gentle_next_followup_date, date(2026, 10, 26))
         # The amount in the message is the first instalment only.
-        self.assertEqual(result["actions"][:1].amount_due, 300.0)
+        self.assertEqual(email.amount_due, 300.0)
         # 5 November: the second instalment's pre-due reminder; the first
         # instalment's second reminder is due too: one message for both.
-        result = self._gentle_run(now=datetime(2026, 11, 5, 10, 0))
-        self.assertEqual(result["lines"], 2)
-        self.assertEqual(
-            len(result["actions"].filtered(lambda a: a.channel == "email")), 1
-        )
+        self.assert_followup_sends(now=datetime(2026, 11, 5, 10, 0), lines=2)
         self.assertEqual(
             set(
                 self._gentle_history(move).mapped(
@@ -188,18 +182,18 @@ class TestFollowupState(GentleFollowupCommon):
 
     def test_paid_invoice_not_chased(self):
         move = self._gentle_invoice(self.customer, date(2026, 9, 1), date(2026, 10, 1))
-        self._gentle_pay(move, date(2026, 10, 5))
+        self.pay(move, date=date(2026, 10, 5))
         self.assertIn(move.payment_state, ("paid", "in_payment"))
         self.assertFalse(move.gentle_next_followup_date)
-        self.assertFalse(self._gentle_run()["done"])
+        self.assert_followup_sends_nothing()
 
     def test_partially_paid_invoice_is_chased_for_the_rest(self):
         move = self._gentle_invoice(self.customer, date(2026, 9, 1), date(2026, 10, 1))
-        self._gentle_pay(move, date(2026, 10, 5), amount=400.0)
+        self.pay(move, amount=400.0, date=date(2026, 10, 5))
         self.assertEqual(move.payment_state, "partial")
-        result = self._gentle_run()
-        self.assertEqual(result["lines"], 1)
-        self.assertEqual(result["actions"][:1].amount_due, 600.0)
+        email, trap = self.assert_followup_sends(lines=1)
+        self.assertEqual(email.amount_due, 600.0)
+        self.assertIn("600.00", trap.messages(self.customer)[0]["body"])
 
     def test_reversed_invoice_not_chased(self):
         move = self._gentle_invoice(self.customer, date(2026, 9, 1), date(2026, 10, 1))
@@ -207,21 +201,21 @@ class TestFollowupState(GentleFollowupCommon):
         move._reverse_moves(cancel=True)
         self.assertEqual(move.payment_state, "reversed")
         self.assertFalse(move.gentle_next_followup_date)
-        self.assertFalse(self._gentle_run()["done"])
+        self.assert_followup_sends_nothing()
 
     def test_zero_residual_not_chased(self):
         move = self._gentle_invoice(
             self.customer, date(2026, 9, 1), date(2026, 10, 1), amount=0.0
         )
         self.assertFalse(move.gentle_next_followup_date)
-        self.assertFalse(self._gentle_run()["done"])
+        self.assert_followup_sends_nothing()
 
     def test_credit_note_not_chased(self):
         refund = self._gentle_invoice(
             self.customer, date(2026, 9, 1), date(2026, 10, 1), move_type="out_refund"
         )
         self.assertFalse(refund.gentle_next_followup_date)
-        self.assertFalse(self._gentle_run()["done"])
+        self.assert_followup_sends_nothing()
 
     def test_blocked_invoice_is_held(self):
         move = self._gentle_invoice(self.customer, date(2026, 9, 1), date(2026, 10, 1))
@@ -229,21 +223,21 @@ class TestFollowupState(GentleFollowupCommon):
         self.assertEqual(move.payment_state, "blocked")
         self.assertTrue(move.gentle_on_hold)
         self.assertIn("Payment blocked", move.gentle_hold_reason)
-        self.assertFalse(self._gentle_run()["done"])
+        self.assert_followup_sends_nothing()
         move.action_toggle_block_payment()
-        self.assertEqual(self._gentle_run()["lines"], 1)
+        self.assert_followup_sends(lines=1)
 
     def test_paused_customer_is_held(self):
         move = self._gentle_invoice(self.customer, date(2026, 9, 1), date(2026, 10, 1))
         self.customer.action_gentle_pause()
         self.assertTrue(self.customer.with_company(self.company).gentle_paused)
         self.assertIn("Customer paused", move.gentle_hold_reason)
-        self.assertFalse(self._gentle_run()["done"])
+        self.assert_followup_sends_nothing()
         # Paused in another company only: still chased here.
         other = self.env["res.company"].sudo().create({"name": "Gentle Pause Co"})
         self.customer.action_gentle_resume()
         self.customer.sudo().with_company(other).gentle_paused = True
-        self.assertEqual(self._gentle_run()["lines"], 1)
+        self.assert_followup_sends(lines=1)
 
     def test_go_live_date(self):
         old = self._gentle_invoice(self.customer, date(2026, 8, 1), date(2026, 9, 1))
@@ -251,13 +245,12 @@ class TestFollowupState(GentleFollowupCommon):
             self.customer, date(2026, 9, 1), date(2026, 10, 1)
         )
         self.company.gentle_go_live_date = date(2026, 9, 2)
-        result = self._gentle_run()
-        self.assertEqual(result["lines"], 1)
+        self.assert_followup_sends(lines=1)
         self.assertFalse(self._gentle_history(old))
         self.assertTrue(self._gentle_history(recent))
         # A line due on the go-live date itself is chased.
         self.company.gentle_go_live_date = date(2026, 9, 1)
-        self.assertEqual(self._gentle_run()["lines"], 1)
+        self.assert_followup_sends(lines=1)
         self.assertTrue(self._gentle_history(old))
 
     def test_partner_work_queue_fields(self):
@@ -276,7 +269,7 @@ class TestFollowupState(GentleFollowupCommon):
                 customer,
                 self.env["res.partner"].search([("gentle_needs_action", "=", True)]),
             )
-        self._gentle_run(now=RUN_NOW)
+        self.run_followup(now=RUN_NOW)
         with freeze_time("2026-11-10"):
             customer.invalidate_recordset()
             self.assertFalse(customer.gentle_needs_action)
@@ -288,8 +281,8 @@ class TestFollowupState(GentleFollowupCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestFollowupRules(TransactionCase):
-    """The pure rules shared by the stored next date and the run."""
+class TestFollowupRules(BaseCase):
+    """The pure rules shared by the stored next date and the run: no database."""
 
     LEVELS = [Level(1, -5, 0), Level(2, 3, 0), Level(3, 15, 1), Level(4, 45, 3)]
 

@@ -3,7 +3,7 @@ from datetime import date, datetime
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from .followup_common import GentleFollowupCommon
+from .common import GentleFollowupCommon
 
 
 @tagged("post_install", "-at_install")
@@ -111,14 +111,12 @@ class TestFollowupTiming(GentleFollowupCommon):
 
     def test_unknown_calendar_tz_is_refused(self):
         calendar = self.company.resource_calendar_id
-        with self.assertRaises(ValidationError) as caught:
-            with self.env.cr.savepoint():
-                calendar.tz = "Mars/Olympus"
-                calendar.flush_recordset()
-        message = str(caught.exception)
-        self.assertIn("Mars/Olympus", message)
-        self.assertIn("Choose one from the list", message)
-        calendar.invalidate_recordset(["tz"])
+        with self.assertRefused(
+            ValidationError, records=calendar, message="Mars/Olympus"
+        ) as caught:
+            calendar.tz = "Mars/Olympus"
+            calendar.flush_recordset()
+        self.assertIn("Choose one from the list", str(caught.exception))
         self.assertEqual(calendar.tz, "Europe/Brussels")
 
     def test_unknown_tz_falls_back_to_the_company_visibly(self):
@@ -202,9 +200,14 @@ class TestFollowupTiming(GentleFollowupCommon):
 
     def test_run_respects_window_unless_told(self):
         night = datetime(2026, 11, 10, 3, 0)
-        result = self._gentle_run(now=night, partners=self.everyone)
-        # 03:00 UTC: 04:00 Brussels, 22:00 New York, 16:00 Auckland (open).
-        self.assertEqual(result["partner_ids"], self.auckland.ids)
+        # The hourly run at 03:00 UTC: 04:00 Brussels, 22:00 New York, 16:00
+        # Auckland (open).
+        with self.trap_followups() as trap:
+            self.run_followup(now=night)
+        trap.assert_sent(self.auckland)
+        for customer in self.everyone - self.auckland:
+            trap.assert_nothing_sent(customer)
+        # The engine's option for "Follow up now": regardless of the window.
         result = self._gentle_run(now=night, partners=self.everyone, window=False)
         self.assertEqual(
             sorted(result["partner_ids"]),

@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
-from .followup_common import RUN_DATE, GentleFollowupCommon
+from .common import RUN_DATE, GentleFollowupCommon
 
 
 @tagged("post_install", "-at_install")

@@ -3,7 +3,7 @@ from datetime import date
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from .followup_common import RUN_DATE, RUN_NOW, GentleFollowupCommon
+from .common import RUN_DATE, RUN_NOW, GentleFollowupCommon
 
 
 @tagged("post_install", "-at_install")
@@ -131,13 +131,15 @@ class TestGentleLateFee(GentleFollowupCommon):
         self.assertFalse(self._fees(fee.fee_move_id))
 
     def test_negative_fee_refused(self):
-        with self.assertRaises(ValidationError) as caught:
+        with self.assertRefused(
+            ValidationError, records=self.policy, message="negative"
+        ):
             self.policy.fee_amount = -1.0
-        self.assertIn("negative", str(caught.exception))
         self.assertEqual(self.policy.fee_amount, 15.0)
-        with self.assertRaises(ValidationError) as caught:
+        with self.assertRefused(
+            ValidationError, records=self.policy, message="negative"
+        ):
             self.policy.write({"fee_mode": "monthly_rate", "fee_rate": -0.5})
-        self.assertIn("negative", str(caught.exception))
         self.assertEqual(self.policy.fee_mode, "fixed")
 
     def test_engine_level_charges_fee(self):
@@ -146,7 +148,7 @@ class TestGentleLateFee(GentleFollowupCommon):
         invoice = self._gentle_invoice(
             self.customer, date(2026, 10, 1), due=date(2026, 10, 27), amount=200.0
         )
-        self._gentle_run(now=RUN_NOW)
+        self.assert_followup_sends()
         fees = self._fees(invoice)
         self.assertEqual(len(fees), 1)
         self.assertEqual(fees.period, date(2026, 11, 1))
@@ -171,7 +173,7 @@ class TestGentleLateFee(GentleFollowupCommon):
         paid = self._gentle_invoice(
             self.customer, date(2026, 10, 1), due=date(2026, 11, 30), amount=50.0
         )
-        self._gentle_pay(paid, date(2026, 11, 9))
+        self.pay(paid, date=date(2026, 11, 9))
         engine = self.engine
         [reminder] = engine._gentle_prepare(self.company, RUN_DATE, self.customer.ids)
         self.assertEqual(reminder.items["thanks"], paid)
@@ -188,7 +190,7 @@ class TestGentleLateFee(GentleFollowupCommon):
         self.assertFalse(self._fees(overdue))
         self.assertFalse(self._gentle_history(overdue))
         # The next run reminds, and charges, once.
-        self._gentle_run(now=RUN_NOW)
+        self.assert_followup_sends(now=RUN_NOW)
         self.assertEqual(len(self._fees(overdue)), 1)
         self.assertTrue(self._gentle_history(overdue).action_ids)
 

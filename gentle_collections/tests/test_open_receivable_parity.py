@@ -9,7 +9,7 @@ from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from .followup_common import RUN_DATE, GentleFollowupCommon
+from .common import RUN_DATE, GentleFollowupCommon
 
 
 @tagged("post_install", "-at_install")

@@ -8,10 +8,12 @@ from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from .common import GentleTestMixin
+
 TODAY = date(2026, 3, 2)
 
 
-class GentlePlanCommon(AccountTestInvoicingCommon):
+class GentlePlanCommon(GentleTestMixin, AccountTestInvoicingCommon):
     """A customer with two overdue invoices (1000 and 500) and another customer."""
 
     @classmethod
@@ -78,11 +80,6 @@ class GentlePlanCommon(AccountTestInvoicingCommon):
                 plan.action_agree()
         return plan
 
-    def pay(self, invoice, amount, day):
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({"amount": amount, "payment_date": day})._create_payments()
-
     def run_followup(self, day, hour=10):
         """The follow-up run of ``day`` for the customer (contact window aside)."""
         return self.env["gentle.followup.engine"]._gentle_run(
@@ -116,26 +113,6 @@ class GentlePlanCommon(AccountTestInvoicingCommon):
             [("partner_id", "=", self.customer.id), ("plan_line_ids", "!=", False)],
             order="id",
         )
-
-    def assertRefused(self, exception, text):
-        """Raises ``exception`` naming ``text``; the savepoint of assertRaises
-        proves nothing of the call was saved."""
-        return _Refused(self, exception, text)
-
-
-class _Refused:
-    def __init__(self, case, exception, text):
-        self.case, self.text = case, text
-        self.inner = case.assertRaises(exception)
-
-    def __enter__(self):
-        self.caught = self.inner.__enter__()
-        return self.caught
-
-    def __exit__(self, *exc_info):
-        handled = self.inner.__exit__(*exc_info)
-        self.case.assertRegex(str(self.caught.exception), self.text)
-        return handled
 
 
 @tagged("post_install", "-at_install")

@@ -7,6 +7,8 @@ from odoo.tests import Form, new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from .common import GentleTestMixin
+
 TODAY = date(2026, 3, 2)
 PROMISED = date(2026, 3, 10)
 # Promised date plus the default 3 grace days: on hold until this day included.
@@ -14,7 +16,7 @@ DEADLINE = date(2026, 3, 13)
 
 
 @tagged("post_install", "-at_install")
-class TestGentlePaymentPromise(AccountTestInvoicingCommon):
+class TestGentlePaymentPromise(GentleTestMixin, AccountTestInvoicingCommon):
     """Issue 6 item 4: promises to pay hold the follow-up and feed the score."""
 
     @classmethod
@@ -72,17 +74,6 @@ class TestGentlePaymentPromise(AccountTestInvoicingCommon):
                     **values,
                 }
             )
-
-    def pay(self, invoice, amount, day):
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create(
-            {
-                "amount": amount,
-                "payment_date": day,
-                "payment_difference_handling": "open",
-            }
-        )._create_payments()
 
     def due(self, day):
         return self.engine._gentle_due_partner_ids(

@@ -10,7 +10,7 @@ from datetime import date
 from odoo import Command
 from odoo.tests import tagged
 
-from .followup_common import GentleFollowupCommon
+from .common import GentleFollowupCommon
 
 
 @tagged("post_install", "-at_install")

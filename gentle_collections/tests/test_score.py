@@ -25,7 +25,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import BaseCase, tagged
 from odoo.tools import SQL
 
 from ..tools.score import (
@@ -47,7 +47,7 @@ def _components(**values):
 
 
 @tagged("post_install", "-at_install")
-class TestGentleScoreFormula(GentleScoreCase):
+class TestGentleScoreFormula(BaseCase):
     """The pure function: grade boundaries, caps and the new-customer rule."""
 
     def test_grade_boundaries_default_thresholds(self):

@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 from odoo.tests import HttpCase, tagged
 
-from .followup_common import GentleFollowupCommon
+from .common import GentleFollowupCommon
 
 
 @tagged("post_install", "-at_install")

@@ -5,7 +5,7 @@ from psycopg2 import IntegrityError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .followup_common import GentleFollowupCommon
+from .common import GentleFollowupCommon
 
 
 @tagged("post_install", "-at_install")
@@ -91,10 +91,9 @@ class TestGentleStyle(GentleFollowupCommon):
         )
         for partner in direct | subtle:
             self._gentle_invoice(partner, date(2026, 10, 1), due=date(2026, 10, 31))
-        result = self._gentle_run(partners=direct | subtle)
-        emails = result["actions"].filtered(lambda a: a.channel == "email")
-        by_partner = {a.partner_id: a for a in emails}
-        self.assertEqual(len(by_partner), 2)
+        with self.trap_followups() as trap:
+            self.run_followup()
+        by_partner = {p: trap.assert_sent(p) for p in direct | subtle}
         tone = by_partner[subtle].tone
         self.assertEqual(by_partner[direct].tone, tone)
         subtle_subjects = {
@@ -103,8 +102,10 @@ class TestGentleStyle(GentleFollowupCommon):
             "firm": "your help with",
             "final": "a last request",
         }
-        self.assertIn(subtle_subjects[tone], by_partner[subtle].subject)
-        self.assertNotIn(subtle_subjects[tone], by_partner[direct].subject)
+        [to_subtle] = trap.messages(subtle)
+        [to_direct] = trap.messages(direct)
+        self.assertIn(subtle_subjects[tone], to_subtle["subject"])
+        self.assertNotIn(subtle_subjects[tone], to_direct["subject"])
         self.assertEqual(
             self.policy._get_template(tone, "subtle").name,
             self.policy._get_template(tone).name + " (subtle)",
