@@ -27,6 +27,7 @@ from . import (
     gentle_payment_plan,
     gentle_payment_plan_line,
     gentle_payment_promise,
+    gentle_payment_promise_reply,
     gentle_score_engine,
     gentle_score_snapshot,
     gentle_statement,
