@@ -21,6 +21,7 @@ from . import (
     test_i18n,
     test_invoice_owner,
     test_late_fee,
+    test_late_fee_rule,
     test_mail_gateway,
     test_payment_plan,
     test_payment_promise,
