@@ -31,6 +31,7 @@ from . import (
     gentle_payment_promise,
     gentle_payment_promise_reply,
     gentle_score_engine,
+    gentle_score_events,
     gentle_score_snapshot,
     gentle_statement,
     gentle_support_tier,
