@@ -1,24 +1,21 @@
-import re
-from datetime import timedelta
+"""A customer's query or dispute about invoices (``gentle.collection.case``).
 
-from markupsafe import Markup
+Services of the case, each in its own file: the mail gateway and the triage
+of e-mails from unknown senders (``gentle.collection.case.gateway``), the SLA
+and escalation (``gentle.collection.case.sla``) and the acknowledgement to the
+customer (``gentle.collection.case.ack``).
 
-from odoo import Command, api, fields, models
+Over 400 lines because what is left is the case itself: some 25 fields with
+their help texts (150 lines), their computes and checks, create/write (which
+hold and release the invoices) and the actions of its workflow (start, wait,
+resolve, cancel, reopen, confirm the sender, agree a plan).
+"""
+
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import email_normalize, html2plaintext
 
-from ..tools.reply_parser import REPLY_HTML_CHARS, REPLY_SCAN_CHARS
 from .account_move import PLAN_INVOICE_TYPES
 from .gentle_support_tier import OPEN_CASE_STATES
-
-# An invoice number named in an e-mail: a token of letters, digits and
-# / _ . - ending with a digit, at most 42 characters. It only starts where a
-# token starts, so that a long run is not rescanned from each of its positions.
-INVOICE_NUMBER = re.compile(
-    r"(?<![A-Za-z0-9/_.-])[A-Za-z0-9][A-Za-z0-9/_.-]{0,40}[0-9](?![A-Za-z0-9])"
-)
-# At most this many distinct numbers of an e-mail are looked up.
-INVOICE_NUMBERS_READ = 100
 
 OUTCOMES = [
     ("explained", "Explained"),
@@ -323,17 +320,18 @@ class GentleCollectionCase(models.Model):
                 self.env["ir.sequence"].next_by_code("gentle.collection.case") or "New"
             )
         cases = super().create(vals_list)
+        sla = self.env["gentle.collection.case.sla"]
         for case in cases:
             if not case.sla_deadline and case.tier_id:
-                case.sla_deadline = case._gentle_plan(case.tier_id.sla_hours, now)
+                case.sla_deadline = sla._gentle_plan(case, case.tier_id.sla_hours, now)
         triage = cases.filtered("needs_triage")
-        triage._gentle_ask_triage()
+        self.env["gentle.collection.case.gateway"]._gentle_ask_triage(triage)
         for case in cases - triage:
             case._gentle_note_invoices(
                 case.move_ids,
                 case.env._("Follow-up on hold: case %(case)s opened.", case=case.name),
             )
-        (cases - triage)._gentle_acknowledge()
+        self.env["gentle.collection.case.ack"]._gentle_acknowledge(cases - triage)
         return cases
 
     def write(self, vals):
@@ -364,6 +362,7 @@ class GentleCollectionCase(models.Model):
     def action_start(self):
         """Take the case in hand; from waiting, the SLA clock runs again."""
         now = self._gentle_now()
+        sla = self.env["gentle.collection.case.sla"]
         for case in self:
             if case.state not in ("new", "waiting"):
                 raise UserError(
@@ -376,7 +375,9 @@ class GentleCollectionCase(models.Model):
                 )
             vals = {"state": "in_progress"}
             if case.state == "waiting":
-                vals["sla_deadline"] = case._gentle_plan(case.sla_remaining_hours, now)
+                vals["sla_deadline"] = sla._gentle_plan(
+                    case, case.sla_remaining_hours, now
+                )
                 vals["sla_remaining_hours"] = 0.0
             if not case.user_id:
                 vals["user_id"] = self.env.user.id
@@ -386,6 +387,7 @@ class GentleCollectionCase(models.Model):
     def action_wait(self):
         """Waiting on the customer: the SLA clock stops."""
         now = self._gentle_now()
+        sla = self.env["gentle.collection.case.sla"]
         for case in self:
             if case.state not in ("new", "in_progress"):
                 raise UserError(
@@ -396,11 +398,7 @@ class GentleCollectionCase(models.Model):
                         state=case._gentle_state_label(),
                     )
                 )
-            remaining = 0.0
-            if case.sla_deadline and case.sla_deadline > now:
-                remaining = case._gentle_calendar().get_work_hours_count(
-                    now, case.sla_deadline, compute_leaves=False
-                )
+            remaining = sla._gentle_hours_left(case, now)
             case.write({"state": "waiting", "sla_remaining_hours": remaining})
         return True
 
@@ -424,13 +422,14 @@ class GentleCollectionCase(models.Model):
 
     def action_reopen(self):
         now = self._gentle_now()
+        sla = self.env["gentle.collection.case.sla"]
         for case in self:
             case.write(
                 {
                     "state": "in_progress",
                     "outcome": False,
                     "resolved_on": False,
-                    "sla_deadline": case._gentle_plan(case.tier_id.sla_hours, now),
+                    "sla_deadline": sla._gentle_plan(case, case.tier_id.sla_hours, now),
                 }
             )
         return True
@@ -459,315 +458,9 @@ class GentleCollectionCase(models.Model):
                     )
                 )
         self.write({"needs_triage": False})
-        summary = self._gentle_triage_summary()
-        for case in self:
-            case._gentle_note_invoices(
-                case.move_ids,
-                case.env._("Follow-up on hold: case %(case)s opened.", case=case.name),
-            )
-            case.activity_ids.filtered(lambda a: a.summary == summary).action_feedback(
-                feedback=self.env._(
-                    "Sender confirmed by %(user)s.", user=self.env.user.name
-                )
-            )
-            case.message_post(
-                body=self.env._(
-                    "Sender confirmed: the follow-up of %(invoices)s is on hold "
-                    "while the case is open.",
-                    invoices=", ".join(case.move_ids.mapped("display_name")),
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
-        self._gentle_acknowledge()
+        self.env["gentle.collection.case.gateway"]._gentle_triage_confirmed(self)
+        self.env["gentle.collection.case.ack"]._gentle_acknowledge(self)
         return True
-
-    # ------------------------------------------------------------------
-    # SLA and escalation
-    # ------------------------------------------------------------------
-
-    def _gentle_now(self):
-        return self.env.context.get("gentle_now") or fields.Datetime.now()
-
-    def _gentle_state_label(self):
-        return dict(self._fields["state"]._description_selection(self.env))[self.state]
-
-    def _gentle_calendar(self):
-        self.ensure_one()
-        return self.company_id.resource_calendar_id or self.env.ref(
-            "resource.resource_calendar_std"
-        )
-
-    def _gentle_plan(self, hours, start):
-        """``start`` plus ``hours`` working hours of the company's calendar (naive
-        UTC in and out)."""
-        self.ensure_one()
-        if hours <= 0:
-            return start
-        deadline = self._gentle_calendar().plan_hours(hours, start)
-        return deadline or start + timedelta(hours=hours)
-
-    @api.model
-    def _cron_escalate(self, now=None):
-        """Escalate open cases past their SLA to the next tier; alert the managers
-        when the last tier breaches."""
-        now = now or fields.Datetime.now()
-        cases = self.with_context(gentle_now=now).search(
-            [("is_breached", "=", True), ("managers_alerted", "=", False)]
-        )
-        for case in cases:
-            next_tier = case.tier_id._gentle_next_tier()
-            if next_tier:
-                case._gentle_escalate_to(next_tier, now)
-            else:
-                case._gentle_alert_managers()
-        return cases
-
-    def _gentle_escalate_to(self, tier, now):
-        self.ensure_one()
-        previous = self.tier_id
-        self.write(
-            {
-                "tier_id": tier.id,
-                "user_id": tier._gentle_least_busy_member().id,
-                "sla_deadline": self._gentle_plan(tier.sla_hours, now),
-                "escalation_count": self.escalation_count + 1,
-            }
-        )
-        summary = self.env._(
-            "Escalated: %(case)s passed its SLA at %(tier)s",
-            case=self.name,
-            tier=previous.name,
-        )
-        for user in tier.member_ids:
-            self.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=summary,
-                user_id=user.id,
-                date_deadline=fields.Date.context_today(self),
-            )
-        self.message_post(
-            body=self.env._(
-                "SLA of %(old)s passed: escalated to %(new)s, due by %(deadline)s.",
-                old=previous.name,
-                new=tier.name,
-                deadline=fields.Datetime.to_string(self.sla_deadline),
-            ),
-            subtype_xmlid="mail.mt_note",
-        )
-
-    def _gentle_alert_managers(self):
-        self.ensure_one()
-        managers = self.env.ref(
-            "gentle_collections.group_gentle_manager"
-        ).users.filtered(
-            lambda u: (
-                not u.share
-                and u.active
-                and self.company_id in u.company_ids
-                and u.id != self.env.ref("base.user_root").id
-            )
-        )
-        for user in managers:
-            self.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=self.env._(
-                    "Case %(case)s breached the SLA of the last tier", case=self.name
-                ),
-                user_id=user.id,
-                date_deadline=fields.Date.context_today(self),
-            )
-        self.write({"managers_alerted": True})
-        self.message_post(
-            body=self.env._(
-                "The last tier (%(tier)s) passed its SLA: the collections managers "
-                "have been alerted.",
-                tier=self.tier_id.name,
-            ),
-            subtype_xmlid="mail.mt_note",
-        )
-
-    # ------------------------------------------------------------------
-    # Customer communication
-    # ------------------------------------------------------------------
-
-    def _gentle_acknowledge(self):
-        """Tell the customer who handles their case and by when."""
-        template = self.env.ref(
-            "gentle_collections.gentle_case_ack_mail_template", raise_if_not_found=False
-        )
-        if not template:
-            return
-        for case in self.filtered(lambda c: c.partner_id.email):
-            if not (case.user_id.email or case.company_id.email):
-                # Without a sender address Odoo cannot send: say so instead.
-                case.message_post(
-                    body=self.env._(
-                        "The customer was not acknowledged: give %(company)s or "
-                        "the assignee an email address.",
-                        company=case.company_id.name,
-                    ),
-                    subtype_xmlid="mail.mt_note",
-                )
-                continue
-            case.message_post_with_source(
-                template,
-                subtype_xmlid="mail.mt_comment",
-                message_type="comment",
-            )
-
-    def _gentle_triage_summary(self):
-        return self.env._("Triage an email from an unknown sender")
-
-    def _gentle_ask_triage(self):
-        """A to-do for whoever the case was assigned to: check the sender."""
-        for case in self.filtered("user_id"):
-            case.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=case._gentle_triage_summary(),
-                note=case.env._(
-                    "The sender is not a known contact of the customer whose "
-                    "invoices the email names: nothing is on hold and nobody was "
-                    "answered. Check who wrote, then set the customer and the "
-                    "invoices and click “Confirm Sender”, or cancel the case."
-                ),
-                user_id=case.user_id.id,
-                date_deadline=fields.Date.context_today(case),
-            )
-
-    def _gentle_note_invoices(self, moves, body):
-        """A note on each invoice's chatter (one batch insert)."""
-        moves = moves.sudo()
-        if moves:
-            moves._message_log_batch(bodies=dict.fromkeys(moves.ids, body))
-
-    # ------------------------------------------------------------------
-    # Mail gateway
-    # ------------------------------------------------------------------
-
-    @api.model
-    def message_new(self, msg_dict, custom_values=None):
-        """A case from an email to the case alias, for the invoices named in the
-        subject or body.
-
-        The sender is known for a customer when one of the customer's partners
-        (the customer or a contact) has the sender's address: their case holds
-        the invoices and they are acknowledged. An email from an address no
-        partner has opens a case to triage that holds nothing and answers
-        nobody; a known contact naming only another customer's invoices is
-        refused.
-        """
-        values = dict(custom_values or {})
-        email = msg_dict.get("email_from") or ""
-        senders = self._gentle_sender_partners(email)
-        # Only the start is read, whatever the size: the HTML is cut before it
-        # is parsed, the text before it is scanned.
-        body = html2plaintext(str(msg_dict.get("body") or "")[:REPLY_HTML_CHARS])
-        subject = (msg_dict.get("subject") or "")[:1000]
-        text = f"{subject}\n{body}"[:REPLY_SCAN_CHARS]
-        # A number may exist in several companies: those of the user the
-        # gateway runs as come first, its current company before the others.
-        companies = self.env.companies
-        named = self._gentle_invoices_named(text, None).sorted(
-            lambda move: (
-                move.company_id != self.env.company,
-                move.company_id not in companies,
-            )
-        )
-        known = named.filtered(
-            lambda move: any(
-                partner.commercial_partner_id == move.commercial_partner_id
-                and partner.company_id in (move.company_id, self.env["res.company"])
-                for partner in senders
-            )
-        )
-        if known:
-            first = known[:1]
-            moves = known.filtered(
-                lambda move: (
-                    move.commercial_partner_id == first.commercial_partner_id
-                    and move.company_id == first.company_id
-                )
-            )
-            values.setdefault("partner_id", first.commercial_partner_id.id)
-            values.setdefault("move_ids", [Command.set(moves.ids)])
-        elif named and not senders:
-            first = named[:1]
-            values.update(
-                needs_triage=True,
-                partner_id=False,
-                move_ids=[Command.set([])],
-                description=self._gentle_triage_description(email, named),
-            )
-        else:
-            raise ValueError(
-                f"gentle_collections: cannot open a case from {email}: unknown "
-                "customer or no invoice of theirs named"
-            )
-        # The subject as a line of at most 200 printable characters; the
-        # reference always comes from the sequence, never from the e-mail.
-        clean = " ".join(
-            "".join(c if c.isprintable() else " " for c in subject).split()
-        )[:200]
-        values["subject"] = clean or self.env._("Query")
-        values["name"] = "New"
-        values.setdefault("source", "email")
-        values.setdefault("company_id", first.company_id.id)
-        if "category_id" not in values:
-            values["category_id"] = self.env.ref(
-                "gentle_collections.gentle_case_category_payment_question"
-            ).id
-        return super().message_new(msg_dict, custom_values=values)
-
-    @api.model
-    def _gentle_sender_partners(self, email):
-        """The active partners, of any company, whose normalized address is the
-        sender's (none when it is not a valid address)."""
-        normalized = email_normalize(email or "")
-        if not normalized:
-            return self.env["res.partner"]
-        return (
-            self.env["res.partner"]
-            .sudo()
-            .search([("email_normalized", "=", normalized)])
-        )
-
-    @api.model
-    def _gentle_triage_description(self, email, moves):
-        """What the collector needs to triage: who wrote, which invoice numbers
-        were named (as plain text, nothing is linked)."""
-        return Markup("<p>%s</p><p>%s</p>") % (
-            self.env._(
-                "Email from %(email)s, who is not a known contact of the "
-                "customers whose invoices it names. Nothing is on hold and "
-                "nobody was answered.",
-                email=email or "?",
-            ),
-            self.env._(
-                "Invoice numbers mentioned: %(numbers)s",
-                numbers=", ".join(sorted(set(moves.mapped("name")))),
-            ),
-        )
-
-    @api.model
-    def _gentle_invoices_named(self, text, customer):
-        """Posted customer invoices whose number appears in ``text`` (of
-        ``customer`` when known)."""
-        tokens = []
-        for match in INVOICE_NUMBER.finditer((text or "")[:REPLY_SCAN_CHARS]):
-            if match[0] not in tokens:
-                tokens.append(match[0])
-                if len(tokens) >= INVOICE_NUMBERS_READ:
-                    break
-        if not tokens:
-            return self.env["account.move"]
-        domain = [
-            ("name", "in", tokens),
-            ("state", "=", "posted"),
-            ("move_type", "in", ("out_invoice", "out_refund", "out_receipt")),
-        ]
-        if customer:
-            domain.append(("commercial_partner_id", "in", customer.ids))
-        return self.env["account.move"].sudo().search(domain)
 
     def action_gentle_payment_plan(self):
         """Open the plan proposal for the case's customer and invoices; the case is
@@ -787,6 +480,44 @@ class GentleCollectionCase(models.Model):
         return self.env["gentle.payment.plan.propose"]._gentle_open(
             self.partner_id.commercial_partner_id, moves, case=self
         )
+
+    # ------------------------------------------------------------------
+    # SLA, notes and mail
+    # ------------------------------------------------------------------
+
+    def _gentle_now(self):
+        return self.env.context.get("gentle_now") or fields.Datetime.now()
+
+    def _gentle_state_label(self):
+        return dict(self._fields["state"]._description_selection(self.env))[self.state]
+
+    @api.model
+    def _cron_escalate(self, now=None):
+        """Escalate open cases past their SLA to the next tier; alert the managers
+        when the last tier breaches."""
+        now = now or fields.Datetime.now()
+        cases = self.with_context(gentle_now=now).search(
+            [("is_breached", "=", True), ("managers_alerted", "=", False)]
+        )
+        sla = cases.env["gentle.collection.case.sla"]
+        for case in cases:
+            sla._gentle_escalate(case, now)
+        return cases
+
+    def _gentle_note_invoices(self, moves, body):
+        """A note on each invoice's chatter (one batch insert)."""
+        moves = moves.sudo()
+        if moves:
+            moves._message_log_batch(bodies=dict.fromkeys(moves.ids, body))
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """A case from an email to the case alias, for the invoices named in the
+        subject or body (see ``gentle.collection.case.gateway``)."""
+        values = self.env["gentle.collection.case.gateway"]._gentle_case_values(
+            msg_dict, custom_values
+        )
+        return super().message_new(msg_dict, custom_values=values)
 
     def _message_post_after_hook(self, message, msg_values):
         result = super()._message_post_after_hook(message, msg_values)

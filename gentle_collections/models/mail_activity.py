@@ -2,7 +2,7 @@ from odoo import Command, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 
-from .gentle_payment_promise import gentle_reply_excerpt
+from ..tools.reply_parser import gentle_reply_excerpt
 
 # Where a collector records a promise from an activity.
 PROMISE_ACTIVITY_MODELS = ("res.partner", "account.move", "gentle.collection.case")
@@ -51,17 +51,18 @@ class MailActivity(models.Model):
             )
         record = self.env[self.res_model].browse(self.res_id)
         Promise = self.env["gentle.payment.promise"]
+        Reply = self.env["gentle.payment.promise.reply"]
         if self.res_model == "account.move":
             action = record.action_gentle_promise()
         elif self.res_model == "gentle.collection.case":
             action = Promise._gentle_open_form(
-                record.partner_id, Promise._gentle_reply_invoices(record)
+                record.partner_id, Reply._gentle_reply_invoices(record)
             )
         else:
             action = Promise._gentle_open_form(record)
         context = {**action["context"], "gentle_activity_id": self.id}
         if self.gentle_promise_date:
-            moves = Promise._gentle_reply_invoices(record)
+            moves = Reply._gentle_reply_invoices(record)
             residual = sum(moves.mapped("amount_residual_signed"))
             context.update(
                 default_move_ids=[Command.set(moves.ids)],
@@ -78,7 +79,7 @@ class MailActivity(models.Model):
         """The start of the customer's reply this activity was read in."""
         message = self.sudo().gentle_reply_message_id
         if message:
-            text = self.env["gentle.payment.promise"]._gentle_reply_text(message)
+            text = self.env["gentle.payment.promise.reply"]._gentle_reply_text(message)
         else:
             text = html2plaintext(self.note or "")
         return gentle_reply_excerpt(text)

@@ -102,14 +102,14 @@ class TestGentleMailGatewayRedos(GentleCaseCommon):
 
     def test_invoice_numbers_only_read_at_the_start(self):
         filler = "word " * (REPLY_SCAN_CHARS // 5)
-        Case = self.env["gentle.collection.case"]
+        Gateway = self.env["gentle.collection.case.gateway"]
         customer = self.customer
         self.assertEqual(
-            Case._gentle_invoices_named(f"x {self.invoice.name}", customer),
+            Gateway._gentle_invoices_named(f"x {self.invoice.name}", customer),
             self.invoice,
         )
         self.assertFalse(
-            Case._gentle_invoices_named(f"{filler} {self.invoice.name}", customer)
+            Gateway._gentle_invoices_named(f"{filler} {self.invoice.name}", customer)
         )
 
 

@@ -193,13 +193,13 @@ class TestGentlePromiseReply(AccountTestInvoicingCommon):
         self.assertEqual(len(self.reply_activities(self.customer)), 1)
 
     def test_a_failure_while_reading_never_loses_the_reply(self):
-        Promise = type(self.Promise)
+        Reply = type(self.env["gentle.payment.promise.reply"])
 
         def broken(self, record, message):
             raise ValueError("unexpected text")
 
         with (
-            patch.object(Promise, "_gentle_reply_promise", broken),
+            patch.object(Reply, "_gentle_reply_promise", broken),
             mute_logger("odoo.addons.gentle_collections.models.gentle_payment_promise"),
         ):
             self.customer_reply("We will pay on March 15, 2026.")

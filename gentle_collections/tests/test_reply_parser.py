@@ -9,8 +9,8 @@ from odoo.tests import BaseCase, tagged
 
 from odoo.addons.base.models.res_lang import LangData
 
-from ..models.gentle_collection_case import INVOICE_NUMBER
 from ..tools import reply_parser
+from ..tools.case_email import INVOICE_NUMBER
 
 TODAY = date(2026, 3, 2)
 PROMISED = date(2026, 3, 15)

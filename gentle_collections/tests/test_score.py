@@ -523,17 +523,18 @@ class TestGentleScore(GentleScoreCase):
 
     def test_events_hook_feeds_the_score(self):
         """Disputes, promises and plans come from other features through
-        ``_gentle_score_events_sql``."""
+        ``gentle.score.events._gentle_score_events_sql``."""
         slight = self.slight
 
-        def events(engine, company, date_from, date_to):
+        def events(model, company, date_from, date_to):
             return SQL(
                 "SELECT %s::int AS partner_id, 2 AS disputes, 1 AS promises_kept, "
                 "1 AS promises_broken, 1 AS plans_broken",
                 slight.id,
             )
 
-        with patch.object(type(self.engine), "_gentle_score_events_sql", events):
+        Events = type(self.env["gentle.score.events"])
+        with patch.object(Events, "_gentle_score_events_sql", events):
             self._recompute(partners=slight)
         # 76.49 (see above) - 2 x 5 - 1 x 8 - 1 x 10 + 1 x 2 = 50.49 -> 50 -> C
         stored = self._stored(slight)

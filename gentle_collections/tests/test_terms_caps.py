@@ -65,10 +65,11 @@ class TestGentleTermsCaps(AccountTestInvoicingCommon):
 
     def test_fee_charged_capped_by_lowered_maximum(self):
         self.policy.write({"fee_mode": "monthly_rate", "fee_rate": 4.0})
-        amount = self.invoice._gentle_late_fee_amount(TODAY, self.policy)
+        Charge = self.env["gentle.late.fee.charge"]
+        amount = Charge._gentle_late_fee_amount(self.invoice, TODAY, self.policy)
         self.assertEqual(amount, 40.0)
         self.company.gentle_late_fee_max_rate = 1.0
-        amount = self.invoice._gentle_late_fee_amount(TODAY, self.policy)
+        amount = Charge._gentle_late_fee_amount(self.invoice, TODAY, self.policy)
         self.assertEqual(amount, 10.0)
 
     def test_promise_horizon_and_grace(self):
