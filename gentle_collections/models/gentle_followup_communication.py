@@ -275,19 +275,20 @@ class GentleFollowupCommunication(models.Model):
     def _gentle_days_status(self, due, late_word=False):
         """``due in 3 days``, ``due tomorrow``, ``due today``, ``1 day
         overdue``, ``3 days overdue`` (``late`` with ``late_word``)."""
-        _ = self.env._
         days = (due - self.date).days
         if days > 1:
-            return _("due in %(days)s days", days=days)
+            return self.env._("due in %(days)s days", days=days)
         if days == 1:
-            return _("due tomorrow")
+            return self.env._("due tomorrow")
         if days == 0:
-            return _("due today")
+            return self.env._("due today")
         if days == -1:
-            return _("1 day late") if late_word else _("1 day overdue")
+            return (
+                self.env._("1 day late") if late_word else self.env._("1 day overdue")
+            )
         if late_word:
-            return _("%(days)s days late", days=-days)
-        return _("%(days)s days overdue", days=-days)
+            return self.env._("%(days)s days late", days=-days)
+        return self.env._("%(days)s days overdue", days=-days)
 
     def _gentle_line_status(self, line):
         """Where a reminded line stands, with the saving of paying early when

@@ -149,13 +149,14 @@ class GentleFollowupSend(models.TransientModel):
         failed = len(emails.filtered(lambda a: a.state == "failed"))
         waiting = len(actions.filtered(lambda a: a.state == "awaiting_approval"))
         done = len(others.filtered(lambda a: a.state in ("sent", "queued")))
-        _ = self.env._
         parts = []
         if sent:
-            parts.append(_("Delivered to the mail server: %(count)s.", count=sent))
+            parts.append(
+                self.env._("Delivered to the mail server: %(count)s.", count=sent)
+            )
         if queued:
             parts.append(
-                _(
+                self.env._(
                     "Handed to the outgoing mail queue, sent within minutes: "
                     "%(count)s.",
                     count=queued,
@@ -163,17 +164,21 @@ class GentleFollowupSend(models.TransientModel):
             )
         if failed:
             parts.append(
-                _(
+                self.env._(
                     "Could not be sent, see Collections → Failed Sends: %(count)s.",
                     count=failed,
                 )
             )
         if waiting:
             parts.append(
-                _("Waiting for a manager's approval: %(count)s.", count=waiting)
+                self.env._(
+                    "Waiting for a manager's approval: %(count)s.", count=waiting
+                )
             )
         if done:
             parts.append(
-                _("Letters, calls and activities scheduled: %(count)s.", count=done)
+                self.env._(
+                    "Letters, calls and activities scheduled: %(count)s.", count=done
+                )
             )
         return " ".join(parts)
