@@ -20,6 +20,9 @@ from .gentle_followup_policy import TONE_RANK
 # amount left, which the customer's ledger shows until it is reconciled.
 CLOSED_PAYMENT_STATES = ("paid", "in_payment", "reversed", "invoicing_legacy")
 CHASED_MOVE_TYPES = ("out_invoice", "out_receipt")
+# An invoice counted as paid by the customer (thank-yous, the score's payment
+# record, the report of which reminders work): paid, or in payment.
+PAID_PAYMENT_STATES = ("paid", "in_payment")
 OPEN_VARIANTS = ("chased", "owed")
 
 

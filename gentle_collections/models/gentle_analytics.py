@@ -8,6 +8,7 @@ from odoo import fields, models, tools
 from odoo.tools import SQL
 
 from ..tools import ageing
+from .account_move_line import PAID_PAYMENT_STATES
 from .gentle_followup_policy import TONES
 from .gentle_score_snapshot import GRADES
 
@@ -132,7 +133,7 @@ class GentleLevelReport(models.Model):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             SQL(
-                """CREATE OR REPLACE VIEW %s AS (
+                """CREATE OR REPLACE VIEW %(table)s AS (
                     WITH paid AS (
                         SELECT aml.move_id, MAX(apr.max_date) AS paid_on
                           FROM account_move_line aml
@@ -140,7 +141,7 @@ class GentleLevelReport(models.Model):
                           JOIN account_partial_reconcile apr
                             ON apr.debit_move_id = aml.id
                          WHERE aml.display_type = 'payment_term'
-                           AND am.payment_state IN ('paid', 'in_payment')
+                           AND am.payment_state IN %(paid_states)s
                       GROUP BY aml.move_id
                     )
                     SELECT h.id,
@@ -170,6 +171,7 @@ class GentleLevelReport(models.Model):
                       JOIN res_partner rp ON rp.id = h.partner_id
                  LEFT JOIN paid p ON p.move_id = h.move_id
                 )""",
-                SQL.identifier(self._table),
+                table=SQL.identifier(self._table),
+                paid_states=PAID_PAYMENT_STATES,
             )
         )

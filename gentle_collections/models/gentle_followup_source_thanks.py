@@ -18,6 +18,8 @@ from markupsafe import Markup
 from odoo import api, models
 from odoo.tools import SQL
 
+from .account_move_line import PAID_PAYMENT_STATES
+
 # A payment is thanked within this many days; older payments (e.g. from before
 # thank-you notes were switched on) are never thanked.
 THANKS_RECENT_DAYS = 7
@@ -63,7 +65,7 @@ class GentleFollowupSourceThanks(models.AbstractModel):
             SQL("am.company_id = %s", company.id),
             SQL("am.move_type = 'out_invoice'"),
             SQL("am.state = 'posted'"),
-            SQL("am.payment_state IN ('paid', 'in_payment')"),
+            SQL("am.payment_state IN %s", PAID_PAYMENT_STATES),
         ]
         if partner_ids is not None:
             paid_conditions.append(

@@ -14,7 +14,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.score import Components, compute_score
-from .account_move_line import CHASED_MOVE_TYPES
+from .account_move_line import CHASED_MOVE_TYPES, PAID_PAYMENT_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -107,14 +107,14 @@ class GentleScoreEngine(models.AbstractModel):
                           AND ap.state IN ('in_process', 'paid')
                         GROUP BY rel.invoice_id
                        ) moveless ON moveless.invoice_id = inv.move_id
-                 WHERE inv.payment_state IN ('paid', 'in_payment')
+                 WHERE inv.payment_state IN %(paid_states)s
                    AND inv.amount_residual > 0
                    AND moveless.date > %(date_from)s AND moveless.date <= %(date)s
             ),
             paid AS (
                 SELECT partner_id,
                        COUNT(DISTINCT move_id) FILTER (
-                           WHERE payment_state IN ('paid', 'in_payment')
+                           WHERE payment_state IN %(paid_states)s
                        ) AS paid_invoices,
                        SUM(amount * days_late) / NULLIF(SUM(amount), 0) AS avg_late,
                        SUM(amount) FILTER (WHERE days_late = 0)
@@ -171,6 +171,7 @@ class GentleScoreEngine(models.AbstractModel):
             key=str(company.id),
             date=date,
             date_from=date_from,
+            paid_states=PAID_PAYMENT_STATES,
             partner_filter=partner_filter,
             types=CHASED_MOVE_TYPES,
             open=self.env["account.move.line"]._gentle_open_sql(),
