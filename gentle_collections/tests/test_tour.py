@@ -73,6 +73,14 @@ class TestGentleFollowupTour(HttpCase):
         self.assertIn(self.invoice, email.move_ids)
         self.assertTrue(email.mail_message_id)
         self.assertIn("Tour Lantern Supplies", email.mail_message_id.body)
+        # The words the collector rewrote in the preview were sent, and who
+        # wrote them is recorded on the message.
+        self.assertEqual(
+            email.mail_message_id.subject, "A word about your lantern invoice"
+        )
+        self.assertEqual(
+            email.communication_id.edited_by_id, self.env.ref("base.user_admin")
+        )
         self.assertEqual(
             self.invoice.line_ids.filtered(
                 lambda line: line.display_type == "payment_term"

@@ -15,6 +15,13 @@ class GentleFollowupMessageEdit(models.TransientModel):
     communication_id = fields.Many2one(
         "gentle.followup.communication", required=True, readonly=True
     )
+    send_id = fields.Many2one(
+        "gentle.followup.send",
+        readonly=True,
+        ondelete="cascade",
+        help="The Follow up now preview this edit was opened from: back to it "
+        "once done.",
+    )
     subject = fields.Char(required=True)
     body_html = fields.Html(string="Message", required=True, sanitize_style=True)
 
@@ -23,6 +30,7 @@ class GentleFollowupMessageEdit(models.TransientModel):
         wizard = self.create(
             {
                 "communication_id": communication.id,
+                "send_id": self.env.context.get("gentle_send_id"),
                 "subject": communication.subject,
                 "body_html": communication.body_html,
             }
@@ -53,4 +61,19 @@ class GentleFollowupMessageEdit(models.TransientModel):
                 )
             )
         self.communication_id._gentle_edit(self.subject, self.body_html)
-        return {"type": "ir.actions.act_window_close"}
+        return self.action_back()
+
+    def action_back(self):
+        """Back to the preview the edit was opened from (it shows the words
+        kept), else close."""
+        self.ensure_one()
+        if not self.send_id:
+            return {"type": "ir.actions.act_window_close"}
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Follow up now"),
+            "res_model": "gentle.followup.send",
+            "res_id": self.send_id.id,
+            "view_mode": "form",
+            "target": "new",
+        }

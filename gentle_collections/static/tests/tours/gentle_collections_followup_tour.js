@@ -77,13 +77,36 @@ registry.category("web_tour.tours").add("gentle_collections_followup_tour", {
             trigger: ".modal .o_gentle_preview:contains(Tour Lantern Supplies) .o_gentle_preview_body :iframe body:contains(Dear Tour Lantern Supplies)",
         },
         {
+            content: "The preview says who receives it, in which language",
+            trigger: ".modal .o_gentle_preview:contains(To:):contains(English)",
+        },
+        {
+            content: "Rewrite the words of this one message",
+            trigger: ".modal .o_gentle_preview button[name='action_gentle_edit']",
+            run: "click",
+        },
+        {
+            content: "Give it a subject of one's own",
+            trigger: ".modal .o_field_widget[name='subject'] input",
+            run: "edit A word about your lantern invoice",
+        },
+        {
+            content: "Keep these words",
+            trigger: ".modal button[name='action_save']",
+            run: "click",
+        },
+        {
+            content: "The preview shows the rewritten message",
+            trigger: ".modal .o_gentle_preview:contains(A word about your lantern invoice):contains(Edited)",
+        },
+        {
             content: "Send it",
             trigger: ".modal button[name='action_send']",
             run: "click",
         },
         {
-            content: "The follow-up is confirmed",
-            trigger: ".o_notification:contains(follow-up action)",
+            content: "The follow-up says the email was queued, not that it arrived",
+            trigger: ".o_notification:contains(Handed to the outgoing mail queue)",
         },
     ],
 });
