@@ -30,6 +30,7 @@ from . import (
     test_reply_parser,
     test_score,
     test_security,
+    test_sender,
     test_settings,
     test_statement,
     test_statement_links,
