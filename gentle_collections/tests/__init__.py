@@ -3,6 +3,7 @@ from . import (
     test_analytics,
     test_attachments,
     test_call_schedule,
+    test_delivery_e2e,
     test_early_discount,
     test_engine_sources,
     test_followup_communication,
