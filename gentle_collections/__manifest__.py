@@ -36,6 +36,7 @@
         "data/gentle_grade_data.xml",
         "data/ir_cron_data.xml",
         "views/gentle_followup_communication_templates.xml",
+        "views/gentle_mail_layout_templates.xml",
         "data/mail_template_data.xml",
         "data/gentle_followup_policy_data.xml",
         "data/gentle_support_data.xml",

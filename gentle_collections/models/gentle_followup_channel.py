@@ -18,6 +18,10 @@ class GentleFollowupChannel(models.AbstractModel):
     _name = "gentle.followup.channel"
     _description = "Follow-up Channels"
 
+    # The layout of every customer email of Collections: the company's name and
+    # logo at the top, the sender's signature at the foot.
+    _gentle_layout = "gentle_collections.gentle_mail_layout"
+
     @api.model
     def _gentle_carry_out(self, actions):
         """Send or schedule queued actions (email, SMS, letter, activities)."""
@@ -75,6 +79,7 @@ class GentleFollowupChannel(models.AbstractModel):
             return
         recipients = self._gentle_recipients(action)
         attachments = self._gentle_attachments(action)
+        company = action.company_id
         message = (
             self._gentle_chatter(action.partner_id)
             .with_context(mail_post_autofollow=False, mail_notify_force_send=False)
@@ -84,8 +89,10 @@ class GentleFollowupChannel(models.AbstractModel):
                 partner_ids=recipients.ids,
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",
-                email_layout_xmlid="mail.mail_notification_light",
+                email_layout_xmlid=self._gentle_layout,
+                force_email_company=company,
                 attachment_ids=attachments.ids,
+                **company._gentle_collections_sender(action.partner_id),
             )
         )
         action._gentle_engine_write({"mail_message_id": message.id, "state": "queued"})

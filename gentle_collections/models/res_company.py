@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import formataddr
 
 from ..tools import contact_window
 from .gentle_payment_promise import PROMISE_MAX_GRACE_DAYS, PROMISE_MAX_HORIZON_DAYS
@@ -152,6 +153,60 @@ class ResCompany(models.Model):
         help="A customer is thanked at most once in this many days, however many "
         "invoices they pay.",
     )
+
+    gentle_sender = fields.Selection(
+        [
+            ("company", "The company"),
+            ("collector", "The customer's collector"),
+        ],
+        string="Collections Emails From",
+        default="company",
+        required=True,
+        help="Who the customer emails of Collections come from: the company "
+        "(its name and email), or the customer's collector (the responsible "
+        "user on the customer, shown with the company name; the company when the "
+        "customer has none or the collector has no email). Replies go to the "
+        "company's catchall address when an alias domain is set, else to the "
+        "sender, and land on the customer's record.",
+    )
+
+    def _gentle_collections_sender(self, partner, user=None):
+        """Who a Collections email to ``partner`` comes from, for ``message_post``.
+
+        Returns ``author_id``, ``email_from`` and ``reply_to``. The collector is
+        ``user`` when given, else the customer's responsible user; with the
+        setting on "collector" and a collector with an email, the email is
+        theirs ("Name (Company)"), otherwise the company's. Replies go to the
+        company's catchall address (Odoo routes a reply there to the record the
+        email was posted on, by its Message-Id, where the promise reader runs),
+        else to the sender. The case alias is not used: Odoo would open a new
+        case with each reply instead of threading it on the customer.
+        """
+        self.ensure_one()
+        company = self.sudo()
+        collector = (user or partner.commercial_partner_id.user_id).sudo()
+        if company.gentle_sender == "collector" and collector.email:
+            author = collector.partner_id
+            name = self.env._(
+                "%(collector)s (%(company)s)",
+                collector=collector.name,
+                company=company.name,
+            )
+            email = collector.email
+        else:
+            author = company.partner_id
+            name = company.name
+            email = company.email or company.default_from_email
+        if not email:
+            # No address anywhere: Odoo's own default sender applies.
+            return {}
+        email_from = formataddr((name, email))
+        catchall = company.catchall_email
+        return {
+            "author_id": author.id,
+            "email_from": email_from,
+            "reply_to": formataddr((name, catchall)) if catchall else email_from,
+        }
 
     @api.constrains("gentle_thanks_period_days")
     def _check_gentle_thanks_period(self):

@@ -187,6 +187,42 @@ class TestGentleCallSchedule(AccountTestInvoicingCommon):
         self.assertIn(self.customer, agenda.partner_ids)
         self.assertEqual(agenda.author_id, self.collector.partner_id)
 
+    def _book_agenda(self):
+        wizard = self.open_wizard()
+        wizard.slot_id = wizard.slot_ids[2]
+        with freeze_time(NOW):
+            wizard.with_user(self.collector).action_schedule()
+        agenda = self.customer.message_ids.filtered(
+            lambda m: m.message_type == "comment" and "call you" in (m.body or "")
+        )
+        self.assertEqual(len(agenda), 1)
+        return agenda
+
+    def test_agenda_from_the_collector_or_the_company(self):
+        """Issue 13 item 1: the agenda follows the Collections sender setting."""
+        self.company.write(
+            {
+                "name": "Agenda Co",
+                "email": "ar@agenda.example.com",
+                "alias_domain_id": False,
+                "gentle_sender": "collector",
+            }
+        )
+        self.collector.email = "cleo@agenda.example.com"
+        agenda = self._book_agenda()
+        self.assertEqual(
+            agenda.email_from, '"Cleo Collector (Agenda Co)" <cleo@agenda.example.com>'
+        )
+        self.assertEqual(agenda.author_id, self.collector.partner_id)
+        self.assertEqual(agenda.reply_to, agenda.email_from)
+
+        agenda.unlink()
+        self.customer.activity_ids.unlink()
+        self.company.gentle_sender = "company"
+        agenda = self._book_agenda()
+        self.assertEqual(agenda.email_from, '"Agenda Co" <ar@agenda.example.com>')
+        self.assertEqual(agenda.author_id, self.company.partner_id)
+
     def test_customer_form_button_opens_the_scheduler(self):
         with freeze_time(NOW):
             action = self.customer.with_user(

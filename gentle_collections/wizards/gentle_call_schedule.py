@@ -279,13 +279,16 @@ class GentleCallSchedule(models.TransientModel):
             user_id=self.user_id.id,
             calendar_event_id=event.id,
         )
+        company = self.env.company
         customer.message_post(
             body=agenda,
             subject=subject,
             partner_ids=contact.ids,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
-            email_layout_xmlid="mail.mail_notification_light",
+            email_layout_xmlid=self.env["gentle.followup.channel"]._gentle_layout,
+            force_email_company=company,
+            **company._gentle_collections_sender(customer, user=self.user_id),
         )
         return {
             "type": "ir.actions.client",
