@@ -23,7 +23,7 @@ from lxml import html
 from odoo import modules
 from odoo.tests import HttpCase, tagged
 
-from .followup_common import GentleFollowupCommon
+from .common import GentleFollowupCommon
 
 # A Tuesday, 11:00 in Brussels: inside the default 09:00-17:00 window.
 RUN_NOW = datetime(2026, 3, 3, 10, 0)

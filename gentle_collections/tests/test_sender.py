@@ -3,7 +3,7 @@ from datetime import date
 from odoo.tests import new_test_user, tagged
 from odoo.tools import formataddr
 
-from .followup_common import RUN_NOW, GentleFollowupCommon
+from .common import RUN_NOW, GentleFollowupCommon
 
 
 @tagged("post_install", "-at_install")
