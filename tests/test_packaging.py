@@ -12,6 +12,7 @@ import importlib.machinery
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -218,7 +219,9 @@ def test_wheel_metadata_follows_the_manifest(wheel):
             archive.read(metadata_name).decode("utf-8")
         )
     assert metadata["Name"].replace("_", "-") == "odoo-addon-gentle-collections"
-    assert metadata["Version"] == manifest["version"] == "18.0.1.0.0"
+    assert metadata["Version"] == manifest["version"]
+    # An Odoo 18.0 addon version: 18.0.x.y.z.
+    assert re.fullmatch(r"18\.0\.\d+\.\d+\.\d+", manifest["version"])
     assert wheel.name.startswith(f"odoo_addon_{ADDON}-{manifest['version']}-")
     assert metadata["License"] == manifest["license"] == "LGPL-3"
     assert "Framework :: Odoo :: 18.0" in metadata.get_all("Classifier")

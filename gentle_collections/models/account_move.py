@@ -220,6 +220,24 @@ class AccountMove(models.Model):
             partner = move.commercial_partner_id.with_company(move.company_id)
             move.gentle_partner_grade = partner.gentle_grade
 
+    @api.model
+    def _gentle_owed_invoices_domain(
+        self, partner, company=None, types=CHASED_MOVE_TYPES
+    ):
+        """The one definition of "an invoice of this customer with an amount
+        left", as the promise, plan and call forms list them: posted, of
+        ``types``, with a residual (lines open in the "owed" sense of
+        ``account.move.line._gentle_is_open``, summed per invoice)."""
+        domain = [
+            ("commercial_partner_id", "=", partner.commercial_partner_id.id),
+            ("move_type", "in", types),
+            ("state", "=", "posted"),
+            ("amount_residual", ">", 0),
+        ]
+        if company is not None:
+            domain.append(("company_id", "=", company.id))
+        return domain
+
     def _gentle_hold_reasons(self, today):
         """Why the follow-up of this invoice is on hold on ``today``, in words
         (empty: it isn't). Every hold reason is listed here, and only here:

@@ -408,14 +408,11 @@ class GentlePaymentPromise(models.Model):
         """The small promise form, prefilled for ``partner`` and its open invoices."""
         partner = partner.commercial_partner_id
         if moves is None:
-            moves = self.env["account.move"].search(
-                [
-                    ("commercial_partner_id", "=", partner.id),
-                    ("company_id", "=", self.env.company.id),
-                    ("move_type", "in", PROMISE_INVOICE_TYPES),
-                    ("state", "=", "posted"),
-                    ("amount_residual", ">", 0),
-                ]
+            Move = self.env["account.move"]
+            moves = Move.search(
+                Move._gentle_owed_invoices_domain(
+                    partner, self.env.company, PROMISE_INVOICE_TYPES
+                )
             )
         return {
             "type": "ir.actions.act_window",

@@ -144,13 +144,10 @@ class GentlePaymentPromiseReply(models.AbstractModel):
 
         if record._name == "account.move":
             return record.filtered(is_open)
-        domain = [
-            ("commercial_partner_id", "=", self._gentle_reply_customer(record).id),
-            ("move_type", "in", PROMISE_INVOICE_TYPES),
-            ("state", "=", "posted"),
-            ("amount_residual", ">", 0),
-        ]
         Move = record.env["account.move"]
+        domain = Move._gentle_owed_invoices_domain(
+            self._gentle_reply_customer(record), types=PROMISE_INVOICE_TYPES
+        )
         if record._name == "gentle.collection.case":
             moves = record.move_ids.filtered(is_open)
             if moves:

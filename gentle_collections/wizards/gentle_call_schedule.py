@@ -103,14 +103,9 @@ class GentleCallSchedule(models.TransientModel):
     def _gentle_open(self, partner):
         """The scheduler for ``partner`` with its overdue invoices to discuss."""
         customer = partner.commercial_partner_id
-        moves = self.env["account.move"].search(
-            [
-                ("commercial_partner_id", "=", customer.id),
-                ("company_id", "=", self.env.company.id),
-                ("move_type", "in", ("out_invoice", "out_receipt")),
-                ("state", "=", "posted"),
-                ("amount_residual", ">", 0),
-            ],
+        Move = self.env["account.move"]
+        moves = Move.search(
+            Move._gentle_owed_invoices_domain(customer, self.env.company),
             order="invoice_date_due, name",
         )
         wizard = self.create(

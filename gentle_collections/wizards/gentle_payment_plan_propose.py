@@ -128,13 +128,12 @@ class GentlePaymentPlanPropose(models.TransientModel):
 
     @api.model
     def _gentle_overdue_moves(self, partner):
-        return self.env["account.move"].search(
+        Move = self.env["account.move"]
+        return Move.search(
             [
-                ("move_type", "in", self._gentle_allowed_move_types()),
-                ("state", "=", "posted"),
-                ("company_id", "=", self.env.company.id),
-                ("commercial_partner_id", "=", partner.id),
-                ("amount_residual", ">", 0),
+                *Move._gentle_owed_invoices_domain(
+                    partner, self.env.company, self._gentle_allowed_move_types()
+                ),
                 ("invoice_date_due", "<", fields.Date.context_today(self)),
             ]
         )
