@@ -40,6 +40,8 @@ from . import (
     gentle_support_tier,
     mail_activity,
     mail_mail,
+    mail_message,
+    mail_thread,
     res_company,
     res_config_settings,
     res_partner,

@@ -134,6 +134,13 @@ class GentleCollectionCase(models.Model):
         required=True,
         readonly=True,
     )
+    notify_customer = fields.Boolean(
+        string="Tell the Customer",
+        copy=False,
+        help="Email the customer who handles this case and by when. A case the "
+        "customer opened (portal, email) is always acknowledged; one the team "
+        "opens for itself only when this is ticked.",
+    )
     opened_on = fields.Datetime(default=fields.Datetime.now, required=True, copy=False)
     sla_deadline = fields.Datetime(
         string="SLA Deadline",
@@ -342,7 +349,22 @@ class GentleCollectionCase(models.Model):
         closing = self.filtered(
             lambda c: c.state in OPEN_CASE_STATES and not c.needs_triage
         )
+        # Ticking "Tell the customer" on a case the team opened tells them now.
+        announce = (
+            self.filtered(
+                lambda c: (
+                    c.source == "backend"
+                    and not c.notify_customer
+                    and not c.needs_triage
+                    and c.state in OPEN_CASE_STATES
+                )
+            )
+            if vals.get("notify_customer")
+            else self.browse()
+        )
         result = super().write(vals)
+        if announce:
+            self.env["gentle.collection.case.ack"]._gentle_acknowledge(announce)
         if vals.get("state") in ("resolved", "cancelled"):
             for case in closing:
                 case._gentle_note_invoices(
@@ -354,6 +376,12 @@ class GentleCollectionCase(models.Model):
                     ),
                 )
         return result
+
+    def _gentle_ack_sentence(self):
+        """Who comes back to the customer, by which day (the acknowledgement
+        template; see ``gentle.collection.case.ack``)."""
+        self.ensure_one()
+        return self.env["gentle.collection.case.ack"]._gentle_ack_sentence(self)
 
     # ------------------------------------------------------------------
     # Actions

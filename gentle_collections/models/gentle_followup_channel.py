@@ -92,6 +92,8 @@ class GentleFollowupChannel(models.AbstractModel):
                 email_layout_xmlid=self._gentle_layout,
                 force_email_company=company,
                 attachment_ids=attachments.ids,
+                gentle_mail_kind="follow_up",
+                record_company_id=company.id,
                 **company._gentle_collections_sender(action.partner_id),
             )
         )

@@ -176,7 +176,8 @@ class ResCompany(models.Model):
         Returns ``author_id``, ``email_from`` and ``reply_to``. The collector is
         ``user`` when given, else the customer's responsible user; with the
         setting on "collector" and a collector with an email, the email is
-        theirs ("Name (Company)"), otherwise the company's. Replies go to the
+        theirs ("Name (Company)"), otherwise the company's (the collector's
+        again when the company has no email). Replies go to the
         company's catchall address (Odoo routes a reply there to the record the
         email was posted on, by its Message-Id, where the promise reader runs),
         else to the sender. The case alias is not used: Odoo would open a new
@@ -185,7 +186,12 @@ class ResCompany(models.Model):
         self.ensure_one()
         company = self.sudo()
         collector = (user or partner.commercial_partner_id.user_id).sudo()
-        if company.gentle_sender == "collector" and collector.email:
+        if collector.email and (
+            company.gentle_sender == "collector"
+            or not (company.email or company.default_from_email)
+        ):
+            # The collector when the setting says so, or when the company has
+            # no address of its own.
             author = collector.partner_id
             name = self.env._(
                 "%(collector)s (%(company)s)",

@@ -1,5 +1,7 @@
 from datetime import date, datetime
 
+from freezegun import freeze_time
+
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
@@ -303,22 +305,81 @@ class TestGentleSupportCase(GentleCaseCommon):
         customer.invalidate_recordset()
         self.assertEqual(customer.gentle_dispute_count, 0)
 
+    def _acks(self, case):
+        return case.message_ids.filtered(lambda m: m.message_type == "comment")
+
     def test_customer_is_acknowledged_with_handler_and_deadline(self):
-        case = self.open_case(datetime(2026, 3, 2, 9))
-        ack = case.message_ids.filtered(lambda m: m.message_type == "comment")
+        # Monday 2 March 09:00 UTC, 8 working hours: Tuesday 3 March 09:00.
+        case = self.open_case(datetime(2026, 3, 2, 9), source="portal")
+        ack = self._acks(case)
         self.assertEqual(len(ack), 1)
-        self.assertIn(self.customer.partner_share and self.customer, ack.partner_ids)
+        self.assertEqual(ack.partner_ids, self.customer)
+        self.assertEqual(ack.gentle_mail_kind, "case_ack")
         self.assertIn(case.name, ack.subject)
-        self.assertIn("Fran Front", ack.body)
         self.assertIn(self.invoice.name, ack.body)
+        self.assertIn("Thank you for getting in touch", ack.body)
+        with freeze_time("2026-03-02 09:00:00"):
+            sentence = case._gentle_ack_sentence()
+        self.assertEqual(
+            sentence,
+            f"{case.user_id.name} from our accounts team will come back to you "
+            "by Tuesday 3 March.",
+        )
+        self.assertIn(case.user_id.name, ack.body)
+        # Human wording: no internal tier, no time of day.
+        self.assertNotIn(self.tier_front.name + ")", ack.body)
+        self.assertNotIn("Frontline", ack.body)
+        self.assertNotRegex(ack.body, r"\d{1,2}:\d{2}")
+
+    def test_deadline_is_a_day_in_the_customer_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.customer.lang = "fr_FR"
+        # Friday 6 March 15:00 UTC, 8 working hours: Monday 9 March 15:00.
+        case = self.open_case(datetime(2026, 3, 6, 15), source="email")
+        self.assertEqual(case.sla_deadline, datetime(2026, 3, 9, 15))
+        with freeze_time("2026-03-06 15:00:00"):
+            self.assertEqual(
+                case._gentle_ack_sentence(),
+                f"{case.user_id.name} from our accounts team will come back to you "
+                "by Monday 9 March.",
+            )
+            french = case.with_context(lang="fr_FR")._gentle_ack_sentence()
+        self.assertIn("lundi 9 mars", french)
+        # The day before the deadline says the day; the day itself says today.
+        with freeze_time("2026-03-08 23:59:00"):
+            self.assertIn("by Monday 9 March", case._gentle_ack_sentence())
+        with freeze_time("2026-03-09 00:00:00"):
+            self.assertIn("come back to you today", case._gentle_ack_sentence())
+
+    def test_ack_comes_from_the_collections_identity(self):
+        self.company.gentle_sender = "company"
+        self.company.email = "ar@querycorp-seller.example.com"
+        ack = self._acks(self.open_case(datetime(2026, 3, 2, 9), source="portal"))
+        self.assertIn("ar@querycorp-seller.example.com", ack.email_from)
+        self.assertEqual(ack.author_id, self.company.partner_id)
+
+    def test_backend_case_is_announced_only_when_asked(self):
+        case = self.open_case(datetime(2026, 3, 2, 9))
+        self.assertEqual(case.source, "backend")
+        self.assertFalse(self._acks(case), "the team's own case: no email")
+        case.notify_customer = True
+        ack = self._acks(case)
+        self.assertEqual(len(ack), 1)
+        self.assertIn("We are looking into", ack.body)
+        self.assertNotIn("Thank you for getting in touch", ack.body)
+        # Ticking it again, or any later edit, sends nothing more.
+        case.write({"notify_customer": True, "subject": "Price differs (2)"})
+        self.assertEqual(len(self._acks(case)), 1)
+
+    def test_backend_case_announced_at_creation_when_ticked(self):
+        case = self.open_case(datetime(2026, 3, 2, 9), notify_customer=True)
+        self.assertEqual(len(self._acks(case)), 1)
 
     def test_no_sender_address_is_noted_not_fatal(self):
         self.company.email = False
         (self.front_1 | self.front_2).partner_id.email = False
-        case = self.open_case(datetime(2026, 3, 2, 9))
-        self.assertFalse(
-            case.message_ids.filtered(lambda m: m.message_type == "comment")
-        )
+        case = self.open_case(datetime(2026, 3, 2, 9), source="portal")
+        self.assertFalse(self._acks(case))
         self.assertIn("was not acknowledged", case.message_ids[0].body)
 
     def test_open_case_from_invoice_and_customer(self):

@@ -283,6 +283,8 @@ class GentleCallSchedule(models.TransientModel):
             subtype_xmlid="mail.mt_comment",
             email_layout_xmlid=self.env["gentle.followup.channel"]._gentle_layout,
             force_email_company=company,
+            gentle_mail_kind="call_agenda",
+            record_company_id=company.id,
             **company._gentle_collections_sender(customer, user=self.user_id),
         )
         return {
