@@ -51,6 +51,7 @@
         "views/gentle_followup_action_views.xml",
         "views/gentle_followup_communication_views.xml",
         "views/gentle_followup_history_views.xml",
+        "views/gentle_outbox_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",

@@ -26,6 +26,7 @@ from . import (
     gentle_followup_source_kept_promise,
     gentle_followup_source_thanks,
     gentle_followup_template,
+    gentle_outbox,
     gentle_grade,
     gentle_late_fee,
     gentle_late_fee_charge,

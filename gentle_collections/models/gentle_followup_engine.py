@@ -700,11 +700,12 @@ class GentleFollowupEngine(models.AbstractModel):
         return sent, changed
 
     @api.model
-    def _gentle_set_aside(self, changed, approved=False):
+    def _gentle_set_aside(self, changed, approved=False, cancelled=False):
         """Set aside actions that must not go out any more, ``{action:
         [changes]}``: each is recorded as skipped with what changed, the
         customer's chatter says so, and the items they claimed are released, so
-        that the next run prepares a fresh message for what is still due."""
+        that the next run prepares a fresh message for what is still due.
+        ``cancelled``: a user cancelled them (Collections → Outbox)."""
         for action, changes in changed.items():
             changes = "; ".join(changes)
             action._gentle_engine_write(
@@ -712,12 +713,25 @@ class GentleFollowupEngine(models.AbstractModel):
                     "state": "skipped",
                     "postponed_until": False,
                     "error_message": self.env._(
+                        "Cancelled by %(user)s from the outbox.",
+                        user=self.env.user.name,
+                    )
+                    if cancelled
+                    else self.env._(
                         "Not sent: %(changes)s since it was prepared.",
                         changes=changes,
                     ),
                 }
             )
-            if approved:
+            if cancelled:
+                note = self.env._(
+                    "Follow-up %(level)s cancelled by %(user)s from the outbox: "
+                    "not sent. The next run prepares a new reminder for what is "
+                    "still due.",
+                    level=action.level_id.display_name,
+                    user=self.env.user.name,
+                )
+            elif approved:
                 note = self.env._(
                     "Follow-up %(level)s approved by %(user)s but not sent: "
                     "%(changes)s since it was prepared. The next run prepares a "

@@ -93,6 +93,13 @@ class ResPartner(models.Model):
         compute="_compute_gentle_counts",
         groups="base.group_user",
     )
+    gentle_outbox_count = fields.Integer(
+        string="Emails to Check",
+        compute="_compute_gentle_outbox_count",
+        groups="base.group_user",
+        help="Collections emails to this customer that failed, bounced or are "
+        "stuck in the mail queue (Collections → Outbox).",
+    )
     gentle_amount_due = fields.Monetary(
         string="Receivable Due",
         compute="_compute_gentle_amounts",
@@ -455,6 +462,28 @@ class ResPartner(models.Model):
 
     def action_gentle_resume(self):
         self.commercial_partner_id.gentle_paused = False
+
+    def _compute_gentle_outbox_count(self):
+        self.gentle_outbox_count = 0
+        if not self.env["gentle.outbox"].has_access("read"):
+            return
+        counts = dict(
+            self.env["gentle.outbox"]._read_group(
+                [("partner_id", "in", self.commercial_partner_id.ids)],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.gentle_outbox_count = counts.get(partner.commercial_partner_id, 0)
+
+    def action_gentle_outbox(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "gentle_collections.gentle_outbox_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        return action
 
     def action_gentle_actions(self):
         self.ensure_one()

@@ -29,6 +29,7 @@ from . import (
     test_layer,
     test_mail_gateway,
     test_open_receivable_parity,
+    test_outbox,
     test_payment_plan,
     test_payment_promise,
     test_policy_resolution_parity,

@@ -165,7 +165,7 @@ class GentleFollowupSend(models.TransientModel):
         if failed:
             parts.append(
                 self.env._(
-                    "Could not be sent, see Collections → Failed Sends: %(count)s.",
+                    "Could not be sent, see Collections → Outbox: %(count)s.",
                     count=failed,
                 )
             )
