@@ -10,8 +10,12 @@ call or an activity for the collector.
 from markupsafe import Markup, escape
 
 from odoo import api, models
+from odoo.tools import split_every
 
-from ..tools import contact_window
+from ..tools import contact_window, pdf_compress
+
+# Invoices rendered per report run when their PDFs are stored (as Odoo's Send).
+PDF_BATCH = 80
 
 
 class GentleFollowupChannel(models.AbstractModel):
@@ -32,6 +36,15 @@ class GentleFollowupChannel(models.AbstractModel):
             "call": self._gentle_schedule_call,
             "activity": self._gentle_schedule_activity,
         }
+        # The invoice PDFs the emails will attach, rendered at once for the
+        # whole batch (one report run per 80 invoices), not one per email.
+        self._gentle_store_invoice_pdfs(
+            actions.filtered(
+                lambda a: (
+                    a.channel == "email" and a.company_id.gentle_attachment_limit_mb > 0
+                )
+            ).move_ids
+        )
         for action in actions:
             handlers[action.channel](action)
 
@@ -46,21 +59,107 @@ class GentleFollowupChannel(models.AbstractModel):
 
     @api.model
     def _gentle_attachments(self, action):
-        """The invoice PDFs to attach to ``action``'s email: those already stored
-        on the invoices (a reminder never renders a PDF), in invoice order, while
-        their total stays within the company's limit."""
+        """The invoice PDFs to attach to ``action``'s email, and the invoices
+        left out, ``(attachments, moves)``.
+
+        Each invoice's stored PDF is used; one that has none gets it generated
+        and stored once, as sending the invoice would (a reminder never renders
+        a PDF again). When their total exceeds the company's limit, the largest
+        are compressed first (``tools/pdf_compress``: copies attached to the
+        message, the invoices keep theirs); what still does not fit is left out,
+        in due-date order, for the message to link instead. A limit of 0
+        attaches nothing."""
+        moves = action.move_ids.sorted(lambda m: (m.invoice_date_due or m.date, m.name))
         limit = action.company_id.gentle_attachment_limit_mb * 1024 * 1024
         attachments = self.env["ir.attachment"]
-        total = 0
-        for move in action.move_ids.sorted(lambda m: (m.invoice_date_due, m.name)):
-            pdf = move.sudo().invoice_pdf_report_id
-            if not pdf:
-                continue
-            if total + pdf.file_size > limit:
+        if limit <= 0 or not moves:
+            return attachments, self.env["account.move"]
+        self._gentle_store_invoice_pdfs(moves)
+        pdfs = {move: move.sudo().invoice_pdf_report_id for move in moves}
+        sizes = {move: pdf.file_size for move, pdf in pdfs.items() if pdf}
+        compressed = {}
+        total = sum(sizes.values())
+        for move in sorted(sizes, key=sizes.get, reverse=True):
+            if total <= limit:
                 break
-            total += pdf.file_size
-            attachments |= pdf
-        return attachments
+            data = pdf_compress.compress_pdf(pdfs[move].raw)
+            if len(data) < sizes[move]:
+                total -= sizes[move] - len(data)
+                compressed[move] = data
+                sizes[move] = len(data)
+        left_out = self.env["account.move"]
+        used = 0
+        for move in moves:
+            if move not in sizes:
+                left_out |= move
+                continue
+            if used + sizes[move] > limit:
+                left_out |= move
+                continue
+            used += sizes[move]
+            if move in compressed:
+                # A copy for the message; Odoo moves it onto the message's record.
+                attachments |= (
+                    self.env["ir.attachment"]
+                    .sudo()
+                    .create(
+                        {
+                            "name": pdfs[move].name,
+                            "raw": compressed[move],
+                            "mimetype": "application/pdf",
+                            "res_model": "mail.compose.message",
+                            "res_id": 0,
+                        }
+                    )
+                )
+            else:
+                attachments |= pdfs[move]
+        return attachments, left_out
+
+    @api.model
+    def _gentle_store_invoice_pdfs(self, moves):
+        """Generate and store the PDF of the customer invoices and credit notes
+        among ``moves`` that have none yet, as Odoo's *Send* does (once: it is
+        kept on the invoice)."""
+        missing = moves.sudo().filtered(
+            lambda m: (
+                m.state == "posted"
+                and m.move_type in ("out_invoice", "out_refund")
+                and not m.invoice_pdf_report_id
+            )
+        )
+        if not missing:
+            return
+        # The follow-up's own note on the invoice says it was sent: no tracking
+        # message for the "sent" flag Odoo sets with the PDF.
+        missing = missing.with_context(tracking_disable=True)
+        sender = self.env["account.move.send"].sudo()
+        for company, company_moves in missing.grouped("company_id").items():
+            for batch in split_every(PDF_BATCH, company_moves.with_company(company)):
+                data = {
+                    move: {"pdf_report": sender._get_default_pdf_report_id(move)}
+                    for move in batch
+                }
+                sender._prepare_invoice_pdf_report(data)
+                sender._link_invoice_documents(data)
+
+    @api.model
+    def _gentle_left_out_note(self, action, moves):
+        """A paragraph, in the customer's language, linking the invoices whose
+        PDF could not be attached."""
+        if not moves:
+            return Markup()
+        env = self.with_context(lang=action.partner_id.lang).env
+        links = Markup(", ").join(
+            Markup('<a href="%s">%s</a>') % (move.get_portal_url(), move.name)
+            for move in moves
+        )
+        # Translated first, then the links put in (escaped text, trusted links).
+        text = env._(
+            "Not attached, to keep this email small enough for your mailbox: "
+            "%(invoices)s – open them online."
+        )
+        return Markup("<p>%s</p>") % (escape(text) % {"invoices": links})
 
     @api.model
     def _gentle_send_email(self, action):
@@ -78,13 +177,14 @@ class GentleFollowupChannel(models.AbstractModel):
             )
             return
         recipients = self._gentle_recipients(action)
-        attachments = self._gentle_attachments(action)
+        attachments, left_out = self._gentle_attachments(action)
         company = action.company_id
         message = (
             self._gentle_chatter(action.partner_id)
             .with_context(mail_post_autofollow=False, mail_notify_force_send=False)
             .message_post(
-                body=Markup(action.body_html),
+                body=Markup(action.body_html)
+                + self._gentle_left_out_note(action, left_out),
                 subject=action.subject,
                 partner_ids=recipients.ids,
                 message_type="comment",
