@@ -1,3 +1,4 @@
+import functools
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -24,6 +25,22 @@ CHASED_MOVE_TYPES = ("out_invoice", "out_receipt")
 # record, the report of which reminders work): paid, or in payment.
 PAID_PAYMENT_STATES = ("paid", "in_payment")
 OPEN_VARIANTS = ("chased", "owed")
+# Where a transaction keeps the customers whose score to refresh at commit.
+SCORE_REFRESH_KEY = "gentle_collections.score_refresh"
+
+
+def _gentle_run_score_refresh(env):
+    """Pre-commit: one score recompute per company for the customers whose
+    receivables were matched or unmatched in the transaction."""
+    pending = env.cr.precommit.data.pop(SCORE_REFRESH_KEY, {})
+    engine = env["gentle.score.engine"].sudo()
+    for company_id, partner_ids in pending.items():
+        company = env["res.company"].browse(company_id)
+        engine.with_company(company)._gentle_recompute(
+            company, partner_ids=sorted(partner_ids)
+        )
+    # The scores are written after the ORM's own flush of the commit.
+    env.flush_all()
 
 
 def _check_variant(variant):
@@ -230,17 +247,25 @@ class AccountMoveLine(models.Model):
             cap_rank=TONE_RANK[policy.catch_up_max_tone],
         )
 
-    def _gentle_refresh_customer_scores(self):
-        """Recompute the score of the customers of these receivable lines only."""
+    def _gentle_schedule_score_refresh(self):
+        """Refresh the score of the customers of these receivable lines when the
+        transaction commits: one set-based recompute per company for every
+        payment matched in it (a batch of 50 reconciliations costs one), and
+        nothing but this bookkeeping in the accountant's matching itself."""
         receivables = self.filtered(
             lambda line: (
                 line.display_type == "payment_term"
                 and line.move_id.move_type in CHASED_MOVE_TYPES
             )
         )
-        engine = self.env["gentle.score.engine"].sudo()
-        by_company = receivables.grouped("company_id")
-        for company, lines in by_company.items():
-            engine.with_company(company)._gentle_recompute(
-                company, partner_ids=lines.move_id.commercial_partner_id.ids
+        if not receivables:
+            return
+        pending = self.env.cr.precommit.data.setdefault(SCORE_REFRESH_KEY, {})
+        if not pending:
+            self.env.cr.precommit.add(
+                functools.partial(_gentle_run_score_refresh, self.env)
+            )
+        for line in receivables:
+            pending.setdefault(line.company_id.id, set()).add(
+                line.move_id.commercial_partner_id.id
             )

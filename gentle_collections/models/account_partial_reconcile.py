@@ -2,21 +2,19 @@ from odoo import api, models
 
 
 class AccountPartialReconcile(models.Model):
-    """A payment matched to an invoice refreshes that customer's score."""
+    """A payment matched to an invoice refreshes that customer's score when the
+    transaction commits (once for all the matching done in it)."""
 
     _inherit = "account.partial.reconcile"
 
     @api.model_create_multi
     def create(self, vals_list):
         partials = super().create(vals_list)
-        partials._gentle_refresh_scores()
+        partials.debit_move_id._gentle_schedule_score_refresh()
         return partials
 
     def unlink(self):
         lines = self.debit_move_id
         result = super().unlink()
-        lines.exists()._gentle_refresh_customer_scores()
+        lines.exists()._gentle_schedule_score_refresh()
         return result
-
-    def _gentle_refresh_scores(self):
-        self.debit_move_id._gentle_refresh_customer_scores()

@@ -5,7 +5,9 @@ test class its own accounting company with a copy of the shipped default policy,
 and drives the follow-up the way users and the scheduler do:
 
 - ``pay(invoices, amount=None, date=None)``: a real payment, registered with the
-  ``account.payment.register`` wizard (from ``GentleTestMixin``);
+  ``account.payment.register`` wizard, then what runs when its transaction
+  commits (``commit_hooks``: the customers' score refresh) (from
+  ``GentleTestMixin``);
 - ``run_followup(now=RUN_NOW, company=None)``: the scheduled action
   (``gentle.followup.engine._cron_followup``) called until it has no batch left,
   at frozen time ``now``; returns the follow-up actions it created;
@@ -341,7 +343,16 @@ class GentleTestMixin:
             .with_context(active_model="account.move", active_ids=invoices.ids)
             .create(vals)
         )
-        return wizard._create_payments()
+        payments = wizard._create_payments()
+        cls.commit_hooks()
+        return payments
+
+    @classmethod
+    def commit_hooks(cls):
+        """What runs when the user's transaction commits (Odoo's pre-commit
+        hooks: the score refresh of the customers paid in it, tracking), without
+        committing the test's transaction."""
+        cls.env.cr.flush()
 
     # ------------------------------------------------------------------
     # Refusals

@@ -776,6 +776,7 @@ class TestGentleScore(GentleScoreCase):
         # Undoing the reconciliation refreshes the customer again.
         with freeze_time(SCORE_DATE):
             self._receivable(self.late_open).remove_move_reconcile()
+            self.commit_hooks()
         stored = self._stored(self.late)
         self.assertEqual(
             (
@@ -793,7 +794,8 @@ class TestGentleScore(GentleScoreCase):
         line = self._receivable(self.late_open)
         self.env.invalidate_all()
         with freeze_time(SCORE_DATE):
-            __, queries = self._count_queries(line._gentle_refresh_customer_scores)
+            line._gentle_schedule_score_refresh()
+            __, queries = self._count_queries(self.commit_hooks)
         # flush, components, partner update, snapshot upsert (+ policy check
         # only when the grade changes)
         # cold cache: line, invoice and company settings reads, components,
@@ -957,3 +959,72 @@ class TestGentleScoreQueryCount(GentleScoreCase):
         )
         self.assertEqual(len(open_lines), 55)
         self.assertEqual(open_lines.gentle_policy_id, policy)
+
+    def test_fifty_reconciliations_one_recompute_at_commit(self):
+        partners = self._customers(10, "Payer", history=False)
+        moves = self.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": "2025-04-0%s" % (i + 1),
+                    "invoice_date_due": "2025-05-0%s" % (i + 1),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {"name": "Goods", "price_unit": 100.0, "tax_ids": []}
+                        )
+                    ],
+                }
+                for partner in partners
+                for i in range(4)
+            ]
+        )
+        moves.action_post()
+        invoices = self.env["account.move"].search(
+            [("partner_id", "in", partners.ids), ("move_type", "=", "out_invoice")]
+        )
+        self.assertEqual(len(invoices), 50)
+        self.commit_hooks()
+        engine = type(self.env["gentle.score.engine"])
+        with (
+            freeze_time(SCORE_DATE),
+            patch.object(
+                engine,
+                "_gentle_recompute",
+                autospec=True,
+                side_effect=engine._gentle_recompute,
+            ) as recompute,
+        ):
+            wizard = (
+                self.env["account.payment.register"]
+                .with_context(active_model="account.move", active_ids=invoices.ids)
+                .create({"payment_date": "2025-05-20", "group_payment": False})
+            )
+            payments = wizard._create_payments()
+            self.assertEqual(len(payments), 50)
+            self.assertTrue(
+                all(invoices.mapped(lambda m: m.payment_state != "not_paid"))
+            )
+            # Nothing recomputed inside the accountant's matching ...
+            self.assertEqual(recompute.call_count, 0)
+            # ... once when the transaction commits, for the ten customers.
+            self.commit_hooks()
+        self.assertEqual(recompute.call_count, 1)
+        self.assertEqual(
+            sorted(recompute.call_args.kwargs["partner_ids"]), sorted(partners.ids)
+        )
+        for partner in partners:
+            self.assertEqual(self._stored(partner)["gentle_paid_invoice_count"], 5)
+
+    def test_scheduling_the_refresh_costs_no_query_per_payment(self):
+        partners = self._customers(20, "Matched", history=False)
+        invoices = self.env["account.move"].search([("partner_id", "in", partners.ids)])
+        lines = invoices.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        )
+        self.assertEqual(len(lines), 20)
+        self.env.invalidate_all()
+        _result, queries = self._count_queries(lines._gentle_schedule_score_refresh)
+        # The lines' move type, company and customer, read in one batch.
+        self.assertLessEqual(queries, 2)
+        self.env.cr.precommit.clear()
