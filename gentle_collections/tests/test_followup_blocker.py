@@ -392,3 +392,23 @@ class TestFollowupBlocker(GentleFollowupCommon):
         self.assertEqual(customer.gentle_applied_policy_id, own)
         line = self._gentle_receivables(self.invoice)
         self.assertEqual(line.gentle_policy_id, own, "the lines resolve the same")
+
+    def test_blocker_in_the_users_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"].search(
+            [("name", "=", "gentle_collections")]
+        )._update_translations(["fr_FR"])
+        self.invoice.gentle_hold_until = date(2026, 11, 20)
+        french = self.customer.with_company(self.company).with_context(lang="fr_FR")
+        with freeze_time(RUN_NOW):
+            self.env.invalidate_all()
+            self.assertEqual(
+                french.gentle_followup_blocker,
+                f"{self.invoice.name} suspendue jusqu'au 20/11/2026",
+            )
+        reasons = dict(
+            french.fields_get(["gentle_followup_blocker_reason"])[
+                "gentle_followup_blocker_reason"
+            ]["selection"]
+        )
+        self.assertEqual(reasons["hold"], "Facture suspendue")
