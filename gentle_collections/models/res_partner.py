@@ -891,11 +891,14 @@ class ResPartner(models.Model):
             order="date_maturity, id",
         )
         by_customer = lines.grouped(lambda line: line.move_id.commercial_partner_id.id)
+        holds = {move.id: move._gentle_holds(date) for move in lines.move_id}
         no_lines = self.env["account.move.line"]
         blockers, steps = {}, {}
         for customer in customers:
             open_lines = by_customer.get(customer.id, no_lines)
-            steps[customer.id] = customer._gentle_next_step_text(open_lines)
+            steps[customer.id] = customer._gentle_next_step_text(
+                open_lines.filtered(lambda line: not holds[line.move_id.id]), date
+            )
             if customer.id in due:
                 blockers[customer.id] = (False, False)
             elif customer.gentle_paused:
@@ -917,22 +920,28 @@ class ResPartner(models.Model):
                 )
             else:
                 blockers[customer.id] = customer._gentle_hold_blocker(
-                    open_lines, date
+                    open_lines, holds
                 ) or customer._gentle_nothing_due(open_lines, date)
         return blockers, steps
 
-    def _gentle_next_step_text(self, lines):
-        """The next follow-up level of ``lines`` (open receivables) and its day."""
+    def _gentle_next_step_text(self, lines, date):
+        """The next follow-up level of ``lines`` (open receivables not on
+        hold) and its day; a line already due on ``date`` names the level the
+        engine sends it at (catch-up: ``_gentle_next_step(today=date)``)."""
         upcoming = lines.filtered("gentle_next_date").sorted(
             lambda line: (line.gentle_next_date, line.id)
         )[:1]
         if not upcoming:
             return False
-        return self.env._(
-            "%(level)s on %(date)s",
-            level=upcoming.gentle_next_level_id.name,
-            date=format_date(self.env, upcoming.gentle_next_date),
-        )
+        if upcoming.gentle_next_date > date:
+            return self.env._(
+                "%(level)s on %(date)s",
+                level=upcoming.gentle_next_level_id.name,
+                date=format_date(self.env, upcoming.gentle_next_date),
+            )
+        step = upcoming._gentle_next_step(today=date)
+        level = self.env["gentle.followup.level"].browse(step.level.id)
+        return self.env._("%(level)s, due now", level=level.name)
 
     def _gentle_window_blocker(self, now):
         """Why a customer due at ``now`` is not followed up: its contact window
@@ -979,14 +988,16 @@ class ResPartner(models.Model):
             )
         return "window", text
 
-    def _gentle_hold_blocker(self, lines, date):
-        """The hold (``account.move._gentle_holds``) that keeps the invoices of
-        ``lines`` from being chased on ``date``, firmest kind first; False when
-        none is held."""
+    def _gentle_hold_blocker(self, lines, holds):
+        """The hold that keeps the invoices of ``lines`` from being chased,
+        firmest kind first; False when none is held.
+
+        :param dict holds: ``{invoice id: account.move._gentle_holds(date)}``
+        """
         holds = [
             hold
             for move in lines.move_id
-            for hold in move._gentle_holds(date)
+            for hold in holds[move.id]
             if hold.kind != "paused"
         ]
         if not holds:

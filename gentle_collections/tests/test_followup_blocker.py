@@ -94,12 +94,29 @@ class TestFollowupBlocker(GentleFollowupCommon):
 
     def test_due_customer_has_no_blocker_and_is_sent(self):
         self.assert_due()
-        # Once reminded, the next level is the final notice, 45 days after the
-        # due date (11 October).
+        # Reminded at the second level (catch-up stops at a neutral tone): the
+        # firm reminder keeps the spacing, 15 days later.
         self.assertEqual(
             self.blocker(),
             ("nothing", "Nothing due: next reminder on 11/25/2026"),
         )
+
+    def test_next_step_names_the_level_the_engine_sends(self):
+        customer = self.customer.with_company(self.company)
+        with freeze_time(RUN_NOW):
+            self.env.invalidate_all()
+            step = customer.gentle_next_step
+        email, _trap = self.assert_followup_sends()
+        self.assertEqual(step, f"{email.level_id.name}, due now")
+        self.assertEqual(step, "Second reminder and call, due now")
+        with freeze_time(RUN_NOW):
+            self.env.invalidate_all()
+            self.assertEqual(customer.gentle_next_step, "Firm reminder on 11/25/2026")
+        # On hold: no next step, the blocker says why.
+        self.invoice.action_toggle_block_payment()
+        with freeze_time(RUN_NOW):
+            self.env.invalidate_all()
+            self.assertFalse(customer.gentle_next_step)
 
     def test_contact_shows_its_company_blocker(self):
         contact = self.env["res.partner"].create(
@@ -274,6 +291,10 @@ class TestFollowupBlocker(GentleFollowupCommon):
         self._gentle_invoice(quiet, RUN_DATE, RUN_DATE + timedelta(days=30))
         self.assert_blocked(
             "nothing", "Nothing due: next reminder on 12/05/2026", partner=quiet
+        )
+        self.assertEqual(
+            quiet.with_company(self.company).gentle_next_step,
+            "Friendly heads-up on 12/05/2026",
         )
         # Ann, reminded by the runs above, then paid: nothing open any more.
         self.assertEqual(
