@@ -12,6 +12,8 @@ hold reason is listed in (60 lines), and each feature's computes, actions and
 posting guard on the invoice.
 """
 
+from collections import namedtuple
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount, format_date
@@ -25,6 +27,12 @@ PROMISE_INVOICE_TYPES = ("out_invoice", "out_receipt")
 # Invoices a payment plan may spread.
 # What a plan may pay: what the follow-up chases (receipts included).
 PLAN_INVOICE_TYPES = CHASED_MOVE_TYPES
+
+# One reason an invoice is on hold (``account.move._gentle_holds``): its
+# ``kind`` (blocked, paused, case, hold, promise, plan), the ``record`` that
+# holds it (the case, promise or plan; the invoice for the others) and its
+# ``text``, in words.
+Hold = namedtuple("Hold", "kind record text")
 
 
 class AccountMove(models.Model):
@@ -240,7 +248,13 @@ class AccountMove(models.Model):
 
     def _gentle_hold_reasons(self, today):
         """Why the follow-up of this invoice is on hold on ``today``, in words
-        (empty: it isn't). Every hold reason is listed here, and only here:
+        (empty: it isn't): the texts of :meth:`_gentle_holds`."""
+        return [hold.text for hold in self._gentle_holds(today)]
+
+    def _gentle_holds(self, today):
+        """Why the follow-up of this invoice is on hold on ``today``, as
+        :data:`Hold` tuples (empty: it isn't). Every hold reason is listed
+        here, and only here:
 
         - the payment is blocked;
         - the customer is paused in the invoice's company;
@@ -252,46 +266,47 @@ class AccountMove(models.Model):
 
         Hardship mode holds nothing: it softens the reminders instead. The SQL
         twin is ``gentle.followup.engine._gentle_hold_sql``; keep them in step
-        (``tests/test_hold_parity.py`` runs both on the same invoices).
+        (``tests/test_hold_parity.py`` runs both on the same invoices). The
+        customer's blocker (``res.partner.gentle_followup_blocker``) words the
+        same tuples.
         """
         self.ensure_one()
-        reasons = []
+        holds = []
         if self.payment_state == "blocked":
-            reasons.append(self.env._("Payment blocked"))
+            holds.append(Hold("blocked", self, self.env._("Payment blocked")))
         if self.commercial_partner_id.gentle_paused:
-            reasons.append(self.env._("Customer paused"))
+            holds.append(Hold("paused", self, self.env._("Customer paused")))
         # A case to triage (unknown sender) holds nothing until confirmed.
         for case in self.gentle_case_ids.filtered(
             lambda c: c.state in OPEN_CASE_STATES and not c.needs_triage
         ):
-            reasons.append(
-                self.env._(
-                    "Open case %(case)s (%(category)s)",
-                    case=case.name,
-                    category=case.category_id.name,
-                )
+            text = self.env._(
+                "Open case %(case)s (%(category)s)",
+                case=case.name,
+                category=case.category_id.name,
             )
+            holds.append(Hold("case", case, text))
         if self.gentle_hold_until and self.gentle_hold_until >= today:
-            reason = self.env._(
+            text = self.env._(
                 "On hold until %(date)s",
                 date=fields.Date.to_string(self.gentle_hold_until),
             )
             if self.gentle_hold_note:
-                reason = f"{reason} ({self.gentle_hold_note})"
-            reasons.append(reason)
+                text = f"{text} ({self.gentle_hold_note})"
+            holds.append(Hold("hold", self, text))
         for promise in self.sudo().gentle_promise_ids.filtered(
             lambda p: p.state == "open" and p.date_deadline >= today
         ):
-            reasons.append(
-                self.env._(
-                    "Promise to pay %(amount)s by %(date)s",
-                    amount=format_amount(self.env, promise.amount, promise.currency_id),
-                    date=format_date(self.env, promise.date_promised),
-                )
+            text = self.env._(
+                "Promise to pay %(amount)s by %(date)s",
+                amount=format_amount(self.env, promise.amount, promise.currency_id),
+                date=format_date(self.env, promise.date_promised),
             )
+            holds.append(Hold("promise", promise, text))
         for plan in self.sudo().gentle_plan_ids.filtered(lambda p: p.state == "agreed"):
-            reasons.append(self.env._("Payment plan %(plan)s agreed", plan=plan.name))
-        return reasons
+            text = self.env._("Payment plan %(plan)s agreed", plan=plan.name)
+            holds.append(Hold("plan", plan, text))
+        return holds
 
     def _search_gentle_on_hold(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):

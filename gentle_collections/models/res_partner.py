@@ -7,17 +7,37 @@
 # Splitting it would bring back the import-order coupling between files.
 from datetime import timedelta
 
+import pytz
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, format_amount, format_date, format_datetime, format_time
 
+from ..tools import contact_window
+from .gentle_followup_engine import FAILURE_COOLDOWN_MINUTES
 from .gentle_followup_policy import STYLES, SUBTLE_COUNTRIES
 from .gentle_score_snapshot import GRADES
 
 # Days a hardship period lasts when switched on from the customer form.
 HARDSHIP_DAYS = 90
+
+# Why a customer gets no reminder now (``gentle_followup_blocker_reason``).
+BLOCKER_REASONS = [
+    ("paused", "Paused"),
+    ("window", "Outside contact window"),
+    ("failed", "Last attempt failed"),
+    ("approval", "Awaiting approval"),
+    ("case", "Open case"),
+    ("plan", "Payment plan"),
+    ("promise", "Promise to pay"),
+    ("hold", "Invoice on hold"),
+    ("blocked", "Payment blocked"),
+    ("done", "Every level sent"),
+    ("nothing", "Nothing due"),
+]
+# Which hold of ``account.move._gentle_holds`` the blocker names first.
+HOLD_RANK = {"case": 0, "plan": 1, "promise": 2, "hold": 3, "blocked": 4}
 
 
 def _sparkline(values, width=120, height=24):
@@ -280,6 +300,46 @@ class ResPartner(models.Model):
         groups="base.group_user",
     )
 
+    gentle_score_label = fields.Char(
+        string="Score",
+        compute="_compute_gentle_score_label",
+        help='The relationship score out of 100, or "Not scored yet" before '
+        "the first computation (which is not a score of 0).",
+        groups="base.group_user",
+    )
+    gentle_applied_policy_id = fields.Many2one(
+        "gentle.followup.policy",
+        string="Policy Applied",
+        compute="_compute_gentle_applied_policy_id",
+        help="The follow-up policy this customer's invoices follow: the customer's "
+        "own, else the one matching their grade, else the company default (an "
+        "invoice may still set its own).",
+        groups="base.group_user",
+    )
+
+    @api.depends("gentle_score", "gentle_score_date")
+    @api.depends_context("company")
+    def _compute_gentle_score_label(self):
+        for partner in self:
+            partner.gentle_score_label = partner._gentle_score_text()
+
+    def _gentle_score_text(self):
+        """The score out of 100, or that there is none yet."""
+        self.ensure_one()
+        if not self.gentle_score_date:
+            return self.env._("Not scored yet")
+        return self.env._("%(score)s / 100", score=self.gentle_score)
+
+    @api.depends("commercial_partner_id.gentle_policy_id", "gentle_grade")
+    @api.depends_context("company")
+    def _compute_gentle_applied_policy_id(self):
+        company = self.env.company
+        engine = self.env["gentle.followup.engine"]
+        for partner in self:
+            partner.gentle_applied_policy_id = engine._gentle_resolve_policy(
+                partner, company
+            )
+
     @api.depends_context("company")
     def _compute_gentle_score_explanation(self):
         for partner in self:
@@ -363,10 +423,35 @@ class ResPartner(models.Model):
                 )
             )
         company = self.env.company
+        customers = self.commercial_partner_id
         self.env["gentle.score.engine"]._gentle_recompute(
-            company, partner_ids=self.commercial_partner_id.ids
+            company, partner_ids=customers.ids
         )
-        return True
+        customers.invalidate_recordset()
+        if len(customers) == 1:
+            grade = dict(
+                self._fields["gentle_grade"]._description_selection(self.env)
+            ).get(customers.gentle_grade)
+            message = self.env._(
+                "%(customer)s: %(score)s, grade %(grade)s.",
+                customer=customers.display_name,
+                score=customers._gentle_score_text(),
+                grade=grade or "-",
+            )
+        else:
+            message = self.env._(
+                "Scores of %(count)s customers recomputed.", count=len(customers)
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Score recomputed"),
+                "message": message,
+                "type": "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _compute_gentle_counts(self):
         groups = self.env["gentle.followup.action"]._read_group(
@@ -700,3 +785,300 @@ class ResPartner(models.Model):
     def action_gentle_revoke_statement_links(self):
         """Every statement link sent to these customers stops working."""
         return self.env["gentle.statement"]._gentle_revoke_statement_links(self)
+
+    # ------------------------------------------------------------------
+    # Why no reminder now (the blocker): the engine's own rules, in words.
+    # Nothing here decides anything: who is due is the engine's query
+    # (_gentle_due_partner_ids), a hold is account.move._gentle_holds, the
+    # contact window is tools/contact_window.py through the engine's helpers,
+    # open lines are account.move.line._gentle_open_domain.
+    # ------------------------------------------------------------------
+
+    gentle_followup_blocker = fields.Char(
+        string="Why No Reminder",
+        compute="_compute_gentle_followup_blocker",
+        help="Why this customer gets no reminder now, in one sentence; empty "
+        "when a reminder is due and the scheduled follow-up will send it.",
+        groups="base.group_user",
+    )
+    gentle_followup_blocker_reason = fields.Selection(
+        BLOCKER_REASONS,
+        string="No Reminder Because",
+        compute="_compute_gentle_followup_blocker",
+        search="_search_gentle_followup_blocker_reason",
+        groups="base.group_user",
+    )
+    gentle_next_step = fields.Char(
+        string="Next Step",
+        compute="_compute_gentle_followup_blocker",
+        help="The next follow-up level of this customer's open invoices and the "
+        "day it is due.",
+        groups="base.group_user",
+    )
+
+    @api.depends_context("company")
+    def _compute_gentle_followup_blocker(self):
+        customers = self.commercial_partner_id.filtered(lambda p: isinstance(p.id, int))
+        blockers, steps = customers._gentle_blockers(fields.Datetime.now())
+        for partner in self:
+            customer_id = partner.commercial_partner_id.id
+            reason, text = blockers.get(customer_id, (False, False))
+            partner.gentle_followup_blocker = text
+            partner.gentle_followup_blocker_reason = reason
+            partner.gentle_next_step = steps.get(customer_id, False)
+
+    def _search_gentle_followup_blocker_reason(self, operator, value):
+        if operator not in ("=", "!=", "in", "not in"):
+            raise NotImplementedError(operator)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        wanted = {value or False for value in values}
+        now = fields.Datetime.now()
+        blockers, _steps = self.browse(
+            self._gentle_blocker_candidates(now)
+        )._gentle_blockers(now)
+        if "nothing" in wanted:
+            # Every customer left out of the candidates has nothing due.
+            others = [pid for pid, (r, _t) in blockers.items() if r not in wanted]
+            domain = [("commercial_partner_id", "not in", others)]
+        else:
+            matching = [pid for pid, (r, _t) in blockers.items() if r in wanted]
+            domain = [("commercial_partner_id", "in", matching)]
+        if operator in ("!=", "not in"):
+            return ["!", *domain]
+        return domain
+
+    @api.model
+    def _gentle_blocker_candidates(self, now):
+        """Ids of the customers of the current company whose blocker may be
+        something else than "Nothing due": with open receivables, paused, with
+        a reminder awaiting approval or due from any source."""
+        company = self.env.company
+        engine = self.env["gentle.followup.engine"].with_company(company)
+        self.env["account.move.line"].flush_model()
+        self.env["account.move"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT DISTINCT am.commercial_partner_id
+                     FROM account_move_line aml
+                     JOIN account_move am ON am.id = aml.move_id
+                    WHERE aml.company_id = %s AND %s""",
+                company.id,
+                self.env["account.move.line"]._gentle_open_sql(),
+            )
+        )
+        ids = {row[0] for row in rows}
+        ids.update(
+            self.with_company(company).search([("gentle_paused", "=", True)]).ids
+        )
+        ids.update(self._gentle_awaiting_approval(None, company))
+        ids.update(engine._gentle_due_partner_ids(company, now, window=False))
+        return sorted(ids)
+
+    @api.model
+    def _gentle_awaiting_approval(self, partner_ids, company):
+        """``{customer id: date of the oldest reminder awaiting approval}``."""
+        domain = [
+            ("state", "=", "awaiting_approval"),
+            ("company_id", "=", company.id),
+        ]
+        if partner_ids is not None:
+            domain.append(("partner_id", "in", list(partner_ids)))
+        # Counted for the blocker only; collectors may not read every action.
+        groups = (
+            self.env["gentle.followup.action"]
+            .sudo()
+            ._read_group(domain, ["partner_id"], ["date:min"])
+        )
+        return {partner.id: oldest for partner, oldest in groups}
+
+    def _gentle_blockers(self, now):
+        """Why each of these customers (commercial partners) gets no reminder at
+        ``now`` (naive UTC) in the current company, and their next step.
+
+        :returns: ``({customer id: (reason, sentence)}, {customer id: next
+            step})``; the reason and sentence are ``False`` for a customer
+            the scheduled follow-up would send to at ``now``.
+        """
+        if not self:
+            return {}, {}
+        company = self.env.company
+        engine = self.env["gentle.followup.engine"].with_company(company)
+        customers = self.with_company(company)
+        date = engine._gentle_run_date(company, now)
+        due = set(engine._gentle_due_partner_ids(company, now, customers.ids))
+        waiting = set(
+            engine._gentle_due_partner_ids(company, now, customers.ids, window=False)
+        )
+        approvals = self._gentle_awaiting_approval(customers.ids, company)
+        lines = self.env["account.move.line"].search_fetch(
+            self.env["account.move.line"]._gentle_open_domain()
+            + [
+                ("company_id", "=", company.id),
+                ("move_id.commercial_partner_id", "in", customers.ids),
+            ],
+            ["move_id", "date_maturity", "gentle_next_date", "gentle_next_level_id"],
+            order="date_maturity, id",
+        )
+        by_customer = lines.grouped(lambda line: line.move_id.commercial_partner_id.id)
+        holds = {move.id: move._gentle_holds(date) for move in lines.move_id}
+        no_lines = self.env["account.move.line"]
+        blockers, steps = {}, {}
+        for customer in customers:
+            open_lines = by_customer.get(customer.id, no_lines)
+            steps[customer.id] = customer._gentle_next_step_text(
+                open_lines.filtered(lambda line: not holds[line.move_id.id]), date
+            )
+            if customer.id in due:
+                blockers[customer.id] = (False, False)
+            elif customer.gentle_paused:
+                blockers[customer.id] = (
+                    "paused",
+                    self.env._("Paused: no reminder until follow-up is resumed"),
+                )
+            elif customer.id in waiting and (
+                window := customer._gentle_window_blocker(now)
+            ):
+                blockers[customer.id] = window
+            elif customer.id in approvals:
+                blockers[customer.id] = (
+                    "approval",
+                    self.env._(
+                        "Reminder awaiting approval since %(date)s",
+                        date=format_date(self.env, approvals[customer.id]),
+                    ),
+                )
+            else:
+                blockers[customer.id] = customer._gentle_hold_blocker(
+                    open_lines, holds
+                ) or customer._gentle_nothing_due(open_lines, date)
+        return blockers, steps
+
+    def _gentle_next_step_text(self, lines, date):
+        """The next follow-up level of ``lines`` (open receivables not on
+        hold) and its day; a line already due on ``date`` names the level the
+        engine sends it at (catch-up: ``_gentle_next_step(today=date)``)."""
+        upcoming = lines.filtered("gentle_next_date").sorted(
+            lambda line: (line.gentle_next_date, line.id)
+        )[:1]
+        if not upcoming:
+            return False
+        if upcoming.gentle_next_date > date:
+            return self.env._(
+                "%(level)s on %(date)s",
+                level=upcoming.gentle_next_level_id.name,
+                date=format_date(self.env, upcoming.gentle_next_date),
+            )
+        step = upcoming._gentle_next_step(today=date)
+        level = self.env["gentle.followup.level"].browse(step.level.id)
+        return self.env._("%(level)s, due now", level=level.name)
+
+    def _gentle_window_blocker(self, now):
+        """Why a customer due at ``now`` is not followed up: its contact window
+        is closed (and when it opens, on its clock), or its last batch failed
+        and it is left alone until the cooldown is over (False: neither)."""
+        self.ensure_one()
+        company = self.env.company
+        engine = self.env["gentle.followup.engine"].with_company(company)
+        win = engine._gentle_window(company)
+        tz = engine._gentle_customer_tz(self, company)
+        if contact_window.is_open(win, tz, now):
+            if not self.gentle_followup_failed_at:
+                return False
+            retry = self.gentle_followup_failed_at + timedelta(
+                minutes=FAILURE_COOLDOWN_MINUTES
+            )
+            return (
+                "failed",
+                self.env._(
+                    "The last attempt failed: tried again after %(time)s",
+                    time=format_datetime(self.env, retry, dt_format="short"),
+                ),
+            )
+        opens = contact_window.open_intervals(win, tz, now, now + timedelta(days=8))
+        if not opens:
+            return "window", self.env._("Outside their contact window")
+        zone = pytz.timezone(tz)
+        local_now = pytz.utc.localize(now).astimezone(zone)
+        local_open = pytz.utc.localize(opens[0][0]).astimezone(zone)
+        time = format_time(self.env, opens[0][0], tz=tz, time_format="short")
+        if local_open.date() == local_now.date():
+            text = self.env._(
+                "Outside their contact window: next at %(time)s their time (%(tz)s)",
+                time=time,
+                tz=tz,
+            )
+        else:
+            text = self.env._(
+                "Outside their contact window: next on %(date)s at %(time)s their "
+                "time (%(tz)s)",
+                date=format_date(self.env, local_open.date()),
+                time=time,
+                tz=tz,
+            )
+        return "window", text
+
+    def _gentle_hold_blocker(self, lines, holds):
+        """The hold that keeps the invoices of ``lines`` from being chased,
+        firmest kind first; False when none is held.
+
+        :param dict holds: ``{invoice id: account.move._gentle_holds(date)}``
+        """
+        holds = [
+            hold
+            for move in lines.move_id
+            for hold in holds[move.id]
+            if hold.kind != "paused"
+        ]
+        if not holds:
+            return False
+        hold = min(holds, key=lambda h: (HOLD_RANK[h.kind], h.record.id))
+        env, record = self.env, hold.record
+        if hold.kind == "case":
+            text = env._(
+                "On hold: case %(case)s (%(category)s) until resolved",
+                case=record.name,
+                category=record.category_id.name,
+            )
+        elif hold.kind == "plan":
+            text = env._("Payment plan %(plan)s running", plan=record.name)
+        elif hold.kind == "promise":
+            text = env._(
+                "Promise to pay %(amount)s by %(date)s",
+                amount=format_amount(env, record.amount, record.currency_id),
+                date=format_date(env, record.date_promised),
+            )
+        elif hold.kind == "hold":
+            text = env._(
+                "%(invoice)s on hold until %(date)s",
+                invoice=record.name,
+                date=format_date(env, record.gentle_hold_until),
+            )
+            if record.gentle_hold_note:
+                text = f"{text} ({record.gentle_hold_note})"
+        else:
+            text = env._("Payment blocked on %(invoice)s", invoice=record.name)
+        return hold.kind, text
+
+    def _gentle_nothing_due(self, lines, date):
+        """Why nothing of ``lines`` (open, not held) is due on ``date``."""
+        env = self.env
+        if not lines:
+            return "nothing", env._("Nothing due")
+        upcoming = [d for d in lines.mapped("gentle_next_date") if d and d > date]
+        if upcoming:
+            return "nothing", env._(
+                "Nothing due: next reminder on %(date)s",
+                date=format_date(env, min(upcoming)),
+            )
+        go_live = env.company.gentle_go_live_date
+        if go_live and all(line.date_maturity < go_live for line in lines):
+            return "nothing", env._(
+                "Nothing due: invoices due before the go-live date (%(date)s) are "
+                "not chased",
+                date=format_date(env, go_live),
+            )
+        if not any(lines.mapped("gentle_next_date")):
+            return "done", env._(
+                "Every reminder level was sent: the next step is yours"
+            )
+        return "nothing", env._("Nothing due")

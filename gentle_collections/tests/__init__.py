@@ -8,6 +8,7 @@ from . import (
     test_delivery_e2e,
     test_early_discount,
     test_engine_sources,
+    test_followup_blocker,
     test_followup_communication,
     test_followup_concurrency,
     test_followup_config,
