@@ -5,6 +5,7 @@ from . import (
     account_move_line,
     account_partial_reconcile,
     account_payment_term,
+    calendar_event,
     gentle_case_category,
     gentle_collection_case,
     gentle_collection_case_ack,
