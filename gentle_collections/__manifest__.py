@@ -68,6 +68,7 @@
         "views/gentle_payment_plan_portal_templates.xml",
         "wizards/gentle_payment_plan_propose_views.xml",
         "data/gentle_payment_promise_data.xml",
+        "data/gentle_promise_mail_data.xml",
         "views/gentle_payment_promise_views.xml",
         "data/gentle_thanks_data.xml",
     ],

@@ -137,6 +137,22 @@ class GentleFollowupAction(models.Model):
         string="Promises Thanked For",
         help="The kept promises to pay this action thanked the customer for.",
     )
+    confirmed_promise_ids = fields.Many2many(
+        "gentle.payment.promise",
+        "gentle_followup_action_confirmed_promise_rel",
+        "action_id",
+        "promise_id",
+        string="Promises Confirmed",
+        help="The promises to pay this action confirmed to the customer.",
+    )
+    broken_promise_ids = fields.Many2many(
+        "gentle.payment.promise",
+        "gentle_followup_action_broken_promise_rel",
+        "action_id",
+        "promise_id",
+        string="Broken Promises Noted",
+        help="The broken promises to pay this action wrote to the customer about.",
+    )
     currency_id = fields.Many2one(
         "res.currency", related="company_id.currency_id", store=True
     )
@@ -185,6 +201,8 @@ class GentleFollowupAction(models.Model):
         "thanked_move_ids",
         "thanked_promise_ids",
         "plan_line_ids",
+        "confirmed_promise_ids",
+        "broken_promise_ids",
     )
     def _compute_name(self):
         labels = dict(CHANNELS)
@@ -211,6 +229,8 @@ class GentleFollowupAction(models.Model):
             self.level_id.name
             or (self.nudged_move_ids and self.env._("Early-payment discount"))
             or (self.plan_line_ids and self.env._("Instalment reminder"))
+            or (self.confirmed_promise_ids and self.env._("Promise confirmation"))
+            or (self.broken_promise_ids and self.env._("Broken promise"))
         )
 
     def _sync_mail_state(self):

@@ -17,6 +17,8 @@ closed without sending) is removed by the autovacuum after a day.
 
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount, format_date
@@ -108,6 +110,18 @@ class GentleFollowupCommunication(models.Model):
         "gentle.payment.promise",
         "gentle_followup_communication_promise_rel",
         string="Promises Thanked For",
+        readonly=True,
+    )
+    confirmed_promise_ids = fields.Many2many(
+        "gentle.payment.promise",
+        "gentle_followup_communication_confirmed_promise_rel",
+        string="Promises Confirmed",
+        readonly=True,
+    )
+    broken_promise_ids = fields.Many2many(
+        "gentle.payment.promise",
+        "gentle_followup_communication_broken_promise_rel",
+        string="Broken Promises Noted",
         readonly=True,
     )
     nudge_line_ids = fields.Many2many(
@@ -257,6 +271,43 @@ class GentleFollowupCommunication(models.Model):
             "gentle_collections.gentle_followup_nudge_paragraph"
         )
 
+    def _gentle_promise_notes(self):
+        """What a message says of promises to pay: the broken ones, gently,
+        then those it confirms."""
+        return self._gentle_render_view("gentle_collections.gentle_followup_promises")
+
+    def _gentle_promise_confirm_list(self):
+        """The promises to pay a message confirms, one paragraph each."""
+        return self._gentle_render_view(
+            "gentle_collections.gentle_followup_promise_confirm"
+        )
+
+    def _gentle_promise_broken_list(self):
+        """The broken promises to pay a message writes about, gently."""
+        return self._gentle_render_view(
+            "gentle_collections.gentle_followup_promise_broken"
+        )
+
+    @api.model
+    def _gentle_insert_promise_view(self, communications, key, marker, method):
+        """Add the view ``method`` renders to the body of each communication
+        with items under ``key`` whose wording does not already show it (its
+        ``marker`` class absent): at the end, in the customer's language."""
+        Message = self.env["mail.message"]
+        body_field = Message._fields["body"]
+        for communication in communications:
+            body = communication.body
+            if not communication.items.get(key) or not body or marker in body:
+                continue
+            record = communication.record.with_context(
+                lang=communication.partner.lang or self.env.lang
+            )
+            part = getattr(record, method)()
+            if part:
+                communication.body = body_field.convert_to_cache(
+                    Markup(body) + part, Message
+                )
+
     def _gentle_instalment_table(self):
         """The plan instalments a message reminds of, as a table."""
         return self._gentle_render_view(
@@ -391,6 +442,51 @@ class GentleFollowupCommunication(models.Model):
             for promise in self.thanked_promise_ids.sudo()
         ]
         return texts
+
+    def _gentle_promise_texts(self, promises):
+        """``{promise: (amount, date, invoices)}`` as a message words them:
+        the amount in its currency and the date spelled out, in the
+        language of the environment (the customer's)."""
+        return {
+            promise: (
+                self._gentle_amount(promise.amount, promise.currency_id),
+                format_date(self.env, promise.date_promised, date_format="long"),
+                ", ".join(promise.move_ids.sorted("name").mapped("name")),
+            )
+            for promise in promises.sudo()
+        }
+
+    def _gentle_promise_confirm_texts(self):
+        """One sentence per promise confirmed."""
+        self.ensure_one()
+        return [
+            self.env._(
+                "Thank you – we have noted that you will pay %(amount)s by "
+                "%(date)s (%(invoices)s).",
+                amount=amount,
+                date=date,
+                invoices=invoices,
+            )
+            for amount, date, invoices in self._gentle_promise_texts(
+                self.confirmed_promise_ids
+            ).values()
+        ]
+
+    def _gentle_promise_broken_texts(self):
+        """One sentence per broken promise written about."""
+        self.ensure_one()
+        return [
+            self.env._(
+                "We had noted that you would pay %(amount)s by %(date)s "
+                "(%(invoices)s), and we have not received it yet.",
+                amount=amount,
+                date=date,
+                invoices=invoices,
+            )
+            for amount, date, invoices in self._gentle_promise_texts(
+                self.broken_promise_ids
+            ).values()
+        ]
 
     def _gentle_instalment_lines(self):
         self.ensure_one()

@@ -2,7 +2,8 @@
 
 Everything a customer receives from the follow-up comes from a *source*: the
 receivable lines of invoices (reminders), payment-plan instalments, paid
-invoices and kept promises (thank-yous), early-payment discounts (nudges). The
+invoices and kept promises (thank-yous), promises to pay recorded or broken
+(confirmations, gentle notes), early-payment discounts (nudges). The
 engine (``gentle.followup.engine``) asks every source, in sequence, what it has
 due, puts what each customer has due into one :class:`Communication` (one
 message per customer per run), renders it, has every source claim its items

@@ -41,6 +41,8 @@ PROMISE_LOCKED_FIELDS = {
     "decided_on",
     "residual_at_promise",
     "thanked_on",
+    "confirmed_on",
+    "broken_noted_on",
 }
 
 
@@ -137,6 +139,17 @@ class GentlePaymentPromise(models.Model):
         help="When the follow-up thanked the customer for keeping this promise "
         "(in their contact window, with their other news of the day).",
     )
+    confirmed_on = fields.Date(
+        copy=False,
+        readonly=True,
+        help="When the follow-up confirmed this promise to the customer (in their "
+        "contact window, with their other news of the day).",
+    )
+    broken_noted_on = fields.Date(
+        copy=False,
+        readonly=True,
+        help="When the follow-up wrote to the customer about this broken promise.",
+    )
     residual_at_promise = fields.Monetary(
         string="Owed at Promise",
         currency_field="currency_id",
@@ -163,14 +176,34 @@ class GentlePaymentPromise(models.Model):
 
     def _auto_init(self):
         # Promises kept before the follow-up thanked them were thanked by the
-        # promise cron itself: never thank them a second time.
-        new = not column_exists(self.env.cr, self._table, "thanked_on")
+        # promise cron itself: never thank them a second time. Promises recorded
+        # before confirmations and broken-promise notes existed are not written
+        # about after the fact.
+        cr = self.env.cr
+        new = {
+            column: not column_exists(cr, self._table, column)
+            for column in ("thanked_on", "confirmed_on", "broken_noted_on")
+        }
         result = super()._auto_init()
-        if new:
-            self.env.cr.execute(
+        if new["thanked_on"]:
+            cr.execute(
                 SQL(
                     """UPDATE gentle_payment_promise SET thanked_on = decided_on
                         WHERE state = 'kept'"""
+                )
+            )
+        if new["confirmed_on"]:
+            cr.execute(
+                SQL(
+                    """UPDATE gentle_payment_promise
+                          SET confirmed_on = create_date::date"""
+                )
+            )
+        if new["broken_noted_on"]:
+            cr.execute(
+                SQL(
+                    """UPDATE gentle_payment_promise SET broken_noted_on = decided_on
+                        WHERE state = 'broken'"""
                 )
             )
         return result

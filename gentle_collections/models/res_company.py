@@ -154,6 +154,14 @@ class ResCompany(models.Model):
         "invoices they pay.",
     )
 
+    gentle_promise_confirm = fields.Boolean(
+        string="Confirm Promises to Pay",
+        default=True,
+        help="When a promise to pay is recorded, the follow-up run sends the "
+        "customer a short confirmation of the amount and date noted, in their "
+        "contact window and language, with their other news of the day.",
+    )
+
     gentle_sender = fields.Selection(
         [
             ("company", "The company"),

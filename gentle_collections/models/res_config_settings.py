@@ -46,6 +46,9 @@ class ResConfigSettings(models.TransientModel):
     gentle_promise_grace_days = fields.Integer(
         related="company_id.gentle_promise_grace_days", readonly=False
     )
+    gentle_promise_confirm = fields.Boolean(
+        related="company_id.gentle_promise_confirm", readonly=False
+    )
     gentle_sender = fields.Selection(related="company_id.gentle_sender", readonly=False)
     gentle_attachment_limit_mb = fields.Float(
         related="company_id.gentle_attachment_limit_mb", readonly=False

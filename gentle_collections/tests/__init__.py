@@ -36,6 +36,7 @@ from . import (
     test_policy_resolution_parity,
     test_portal_hardening,
     test_portal_privacy,
+    test_promise_confirm,
     test_promise_reply,
     test_reply_parser,
     test_score,

@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 import pytz
+import vobject
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError
@@ -222,6 +223,172 @@ class TestGentleCallSchedule(AccountTestInvoicingCommon):
         agenda = self._book_agenda()
         self.assertEqual(agenda.email_from, '"Agenda Co" <ar@agenda.example.com>')
         self.assertEqual(agenda.author_id, self.company.partner_id)
+
+    # ------------------------------------------------------------------
+    # Issue 14 item 4: the agenda and its iCalendar invitation
+    # ------------------------------------------------------------------
+
+    def _call_messages(self):
+        """Messages posted to the customer about calls, oldest first."""
+        return self.customer.message_ids.filtered(
+            lambda m: m.message_type == "comment" and "Hello" in (m.body or "")
+        ).sorted("id")
+
+    def _invitation(self, message):
+        """The iCalendar file attached to ``message``, parsed."""
+        ics = message.attachment_ids.filtered(lambda a: a.name.endswith(".ics"))
+        self.assertEqual(len(ics), 1, "one .ics attached")
+        self.assertEqual(ics.mimetype, "text/calendar")
+        return vobject.readOne(ics.raw.decode())
+
+    def _booked_event(self, slot=2):
+        wizard = self.open_wizard()
+        wizard.slot_id = wizard.slot_ids[slot]
+        with freeze_time(NOW):
+            wizard.with_user(self.collector).action_schedule()
+        return self.customer.activity_ids.calendar_event_id
+
+    def test_agenda_lists_invoices_with_total_and_attaches_the_invitation(self):
+        second = self.init_invoice(
+            "out_invoice",
+            partner=self.customer,
+            invoice_date=date(2026, 1, 25),
+            amounts=[250.0],
+        )
+        second.invoice_date_due = date(2026, 2, 24)
+        second.action_post()
+        self.company.name = "Gentle Prints Co"
+        event = self._booked_event()
+        [agenda] = self._call_messages()
+        body = str(agenda.body).replace("&nbsp;", "\xa0")
+        self.assertIn("<p>Hello Hudson Prints,</p>", body)
+        self.assertIn("Mon 2 Mar 10:00 (your time, America/New_York)", body)
+        self.assertIn("Mon 2 Mar 16:00 for us (Europe/Brussels)", body)
+        for move, amount in ((self.invoice, "750.00"), (second, "250.00")):
+            self.assertRegex(
+                body, rf"{move.name}</td>.*?\$\xa0{amount}</td><td>USD</td>"
+            )
+        self.assertRegex(body, r"Total</strong>.*?\$\xa01,000.00</strong></td><td>USD")
+        self.assertIn("<p>Speak soon,<br>Cleo Collector<br>Gentle Prints Co</p>", body)
+        # The invitation: Odoo calendar's file, as calendar clients accept it.
+        calendar = self._invitation(agenda)
+        self.assertEqual(agenda.attachment_ids.name, "invitation.ics")
+        self.assertEqual(calendar.method.value, "REQUEST")
+        vevent = calendar.vevent
+        self.assertEqual(vevent.dtstart.value, pytz.utc.localize(event.start))
+        self.assertEqual(
+            vevent.dtstart.value, datetime(2026, 3, 2, 15, 0, tzinfo=pytz.utc)
+        )
+        self.assertEqual(vevent.dtend.value, pytz.utc.localize(event.stop))
+        self.assertIn("DTSTART:20260302T150000Z", calendar.serialize())
+        self.assertEqual(vevent.sequence.value, "0")
+        self.assertEqual(vevent.status.value, "CONFIRMED")
+        self.assertTrue(vevent.uid.value.startswith(f"gentle-call-{event.id}-"))
+        self.assertEqual(
+            vevent.organizer.value.lower(), f"mailto:{self.collector.email}".lower()
+        )
+        attendees = {a.value.lower(): a.params for a in vevent.attendee_list}
+        customer = attendees["mailto:ap@hudsonprints.example.com"]
+        self.assertEqual(customer["RSVP"], ["TRUE"])
+        self.assertEqual(customer["PARTSTAT"], ["NEEDS-ACTION"])
+        # Emailed to the customer (as a notification of the message, whose
+        # attachments every email of it carries).
+        self.assertEqual(
+            agenda.notification_ids.filtered(
+                lambda n: n.notification_type == "email"
+            ).res_partner_id,
+            self.customer,
+        )
+
+    def test_agenda_in_the_customer_s_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"].search(
+            [("name", "=", "gentle_collections")]
+        )._update_translations(["fr_FR"])
+        self.customer.lang = "fr_FR"
+        self._booked_event()
+        [agenda] = self._call_messages() or self.customer.message_ids.filtered(
+            lambda m: m.message_type == "comment" and "Bonjour" in (m.body or "")
+        )
+        body = str(agenda.body)
+        self.assertIn("<p>Bonjour Hudson Prints,</p>", body)
+        self.assertIn("Nous aimerions vous appeler le lun. 2 mars 10:00", body)
+        for term in ("<th>Facture</th>", "<th>Devise</th>", "<strong>Total</strong>"):
+            self.assertIn(term, body)
+        self.assertIn("<p>À bientôt,<br>Cleo Collector<br>", body)
+        self.assertNotIn("Hello", body)
+
+    def test_rescheduling_sends_a_newer_invitation(self):
+        event = self._booked_event()
+        [first] = self._call_messages()
+        uid = self._invitation(first).vevent.uid.value
+        with freeze_time(NOW):
+            event.with_user(self.collector).write({"name": "Call (renamed)"})
+        self.assertEqual(len(self._call_messages()), 1, "a new name tells no one")
+        with freeze_time(NOW):
+            event.with_user(self.collector).write(
+                {
+                    "start": datetime(2026, 3, 3, 15, 0),
+                    "stop": datetime(2026, 3, 3, 15, 30),
+                }
+            )
+        first_again, update = self._call_messages()
+        self.assertEqual(first_again, first)
+        self.assertIn("Our call has moved", update.body)
+        self.assertIn("Tue 3 Mar 10:00", update.body)
+        self.assertIn("Tue 3 Mar 10:00", update.subject)
+        calendar = self._invitation(update)
+        self.assertEqual(calendar.method.value, "REQUEST")
+        self.assertEqual(calendar.vevent.uid.value, uid)
+        self.assertEqual(calendar.vevent.sequence.value, "1")
+        self.assertEqual(
+            calendar.vevent.dtstart.value, datetime(2026, 3, 3, 15, 0, tzinfo=pytz.utc)
+        )
+        self.assertEqual(update.author_id, first.author_id)
+        self.assertEqual(update.email_from, first.email_from)
+        # The calendar's own invitation mails (date changed...) are skipped for
+        # a follow-up call: the customer hears from Collections only.
+        self.assertTrue(event._skip_send_mail_status_update())
+        meeting = self.env["calendar.event"].create(
+            {"name": "Team lunch", "start": NOW, "stop": NOW}
+        )
+        self.assertFalse(meeting._skip_send_mail_status_update())
+        self.assertEqual(self.customer.activity_ids.date_deadline, date(2026, 3, 3))
+
+    def test_archiving_or_deleting_the_call_cancels_it(self):
+        event = self._booked_event()
+        uid = self._invitation(self._call_messages()).vevent.uid.value
+        with freeze_time(NOW):
+            event.with_user(self.collector).action_archive()
+        _agenda, cancel = self._call_messages()
+        self.assertIn("We have cancelled the call", cancel.body)
+        calendar = self._invitation(cancel)
+        self.assertEqual(cancel.attachment_ids.name, "cancellation.ics")
+        self.assertEqual(calendar.method.value, "CANCEL")
+        self.assertEqual(calendar.vevent.status.value, "CANCELLED")
+        self.assertEqual(calendar.vevent.uid.value, uid)
+        self.assertEqual(calendar.vevent.sequence.value, "1")
+        # Deleted: cancelled too.
+        other = self._booked_event(slot=3)
+        with freeze_time(NOW):
+            other.with_user(self.collector).unlink()
+        cancel = self._call_messages()[-1]
+        calendar = self._invitation(cancel)
+        self.assertEqual(calendar.method.value, "CANCEL")
+        self.assertEqual(calendar.vevent.sequence.value, "1")
+        self.assertNotEqual(calendar.vevent.uid.value, uid)
+
+    def test_a_call_over_is_archived_silently(self):
+        """Both sides of the call's end: archived a minute before it ends, the
+        customer is told; archived when it has ended, not."""
+        first = self._booked_event(slot=2)  # 15:00-15:30 UTC
+        with freeze_time(datetime(2026, 3, 2, 15, 29)):
+            first.action_archive()
+        self.assertEqual(len(self._call_messages()), 2)
+        second = self._booked_event(slot=3)  # 15:30-16:00 UTC
+        with freeze_time(datetime(2026, 3, 2, 16, 0)):
+            second.action_archive()
+        self.assertEqual(len(self._call_messages()), 3, "no cancellation")
 
     def test_customer_form_button_opens_the_scheduler(self):
         with freeze_time(NOW):

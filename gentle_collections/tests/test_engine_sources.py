@@ -248,6 +248,13 @@ class TestGentleOneMessage(GentleFollowupCommon):
         self.assertFalse(
             self.promise.message_ids.filtered(lambda m: m.message_type == "comment")
         )
+        # Recorded on 2 March, the promise was confirmed once, in the first
+        # run inside the keeper's window: Friday 6 March.
+        confirmed = by_customer[self.keeper].filtered(
+            lambda m: "o_gentle_promise_confirm" in str(m.body)
+        )
+        self.assertEqual(len(confirmed), 1)
+        self.assertEqual(self.promise.confirmed_on, date(2026, 3, 6))
         # (4) The instalment reminders and the overdue invoice's reminder reach
         # the planner, never two on one day (asserted above for everyone).
         planner = by_customer[self.planner]
@@ -324,6 +331,8 @@ class TestGentleOneMessage(GentleFollowupCommon):
                 "gentle.followup.source.instalment",
                 "gentle.followup.source.thanks",
                 "gentle.followup.source.kept_promise",
+                "gentle.followup.source.promise_confirm",
+                "gentle.followup.source.broken_promise",
                 "gentle.followup.source.discount",
             ],
         )

@@ -1,11 +1,9 @@
 from datetime import datetime, time, timedelta
 
 import pytz
-from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount, format_date
 
 from odoo.addons.resource.models.utils import Intervals
 
@@ -15,12 +13,6 @@ from ..tools import contact_window
 SLOT_STEP = timedelta(minutes=30)
 # Slots proposed at most.
 SLOT_COUNT = 8
-
-
-def _zone(*names):
-    """The first known time zone of ``names``: an unknown one (which may come
-    from outside the ORM) is passed over, not read as UTC."""
-    return pytz.timezone(contact_window.first_known(*names))
 
 
 class GentleCallSchedule(models.TransientModel):
@@ -92,11 +84,8 @@ class GentleCallSchedule(models.TransientModel):
         )
 
     def _gentle_user_zone(self):
-        company = self.user_id.company_id or self.env.company
-        return _zone(
-            self.user_id.tz,
-            self._gentle_user_calendar().tz,
-            company.partner_id.tz,
+        return self.env["calendar.event"]._gentle_collector_zone(
+            self.user_id, self.env.company
         )
 
     @api.model
@@ -218,7 +207,8 @@ class GentleCallSchedule(models.TransientModel):
 
     def action_schedule(self):
         """Book the chosen slot: calendar event, call activity and the agenda
-        sent to the customer with the time in both zones."""
+        sent to the customer with the time in both zones and the invitation
+        attached (see ``calendar.event._gentle_call_notify``)."""
         self.ensure_one()
         slot = self.slot_id
         if not slot:
@@ -229,16 +219,10 @@ class GentleCallSchedule(models.TransientModel):
                 )
             )
         contact = self.contact_id or self.partner_id
-        customer_zone = self._gentle_customer_zone()
         user_zone = self._gentle_user_zone()
-        subject = self.env._(
-            "Call with %(company)s about your account",
-            company=self.env.company.name,
-        )
-        agenda = self._gentle_agenda(slot, customer_zone, user_zone)
         # Not linked to the record the wizard was opened from (the calendar would
         # add a meeting activity there besides the call activity made below),
-        # and no standard invitation: the agenda below says it in both zones.
+        # and no standard invitation: Collections sends its own, with the agenda.
         context = {
             key: value
             for key, value in self.env.context.items()
@@ -250,23 +234,30 @@ class GentleCallSchedule(models.TransientModel):
             .with_context(context, no_mail_to_attendees=True)
             .create(
                 {
-                    "name": subject,
+                    "name": self.env._(
+                        "Call with %(company)s about your account",
+                        company=self.env.company.name,
+                    ),
                     "start": slot.start,
                     "stop": slot.stop,
                     "user_id": self.user_id.id,
                     "partner_ids": [
                         Command.set((self.user_id.partner_id | contact).ids)
                     ],
-                    "description": agenda,
+                    "gentle_call_partner_id": self.partner_id.id,
+                    "gentle_call_contact_id": contact.id,
+                    "gentle_call_company_id": self.env.company.id,
+                    "gentle_call_move_ids": [Command.set(self.move_ids.ids)],
                 }
             )
         )
+        agenda = event._gentle_call_agenda()
+        event.with_context(gentle_call_silent=True).description = agenda
         local_day = pytz.utc.localize(slot.start).astimezone(user_zone).date()
         # Collectors read customers but need not edit their contact details: the
         # call activity and the agenda are theirs, written with elevated rights
         # (the collector stays the author and the activity's owner).
-        customer = self.partner_id.sudo()
-        customer.activity_schedule(
+        self.partner_id.sudo().activity_schedule(
             "mail.mail_activity_data_call",
             date_deadline=local_day,
             summary=self.env._("Follow-up call: %(when)s", when=slot.label_user),
@@ -274,19 +265,7 @@ class GentleCallSchedule(models.TransientModel):
             user_id=self.user_id.id,
             calendar_event_id=event.id,
         )
-        company = self.env.company
-        customer.message_post(
-            body=agenda,
-            subject=subject,
-            partner_ids=contact.ids,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-            email_layout_xmlid=self.env["gentle.followup.channel"]._gentle_layout,
-            force_email_company=company,
-            gentle_mail_kind="call_agenda",
-            record_company_id=company.id,
-            **company._gentle_collections_sender(customer, user=self.user_id),
-        )
+        event._gentle_call_notify("request")
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -300,48 +279,6 @@ class GentleCallSchedule(models.TransientModel):
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
-
-    def _gentle_agenda(self, slot, customer_zone, user_zone):
-        """The agenda: when (in the customer's zone, then ours) and the invoices
-        to discuss, in the customer's language."""
-        env = self.with_context(lang=self.partner_id.lang or self.env.lang).env
-        items = Markup().join(
-            Markup("<li>%s</li>")
-            % env._(
-                "%(invoice)s: %(amount)s due %(date)s",
-                invoice=move.name,
-                amount=format_amount(env, move.amount_residual, move.currency_id),
-                date=format_date(env, move.invoice_date_due),
-            )
-            for move in self.move_ids
-        )
-        parts = [
-            Markup("<p>%s</p>")
-            % env._(
-                "We would like to call you on %(customer_time)s (your time, "
-                "%(customer_zone)s) – %(our_time)s for us (%(our_zone)s) – for about "
-                "%(minutes)s minutes.",
-                customer_time=slot._gentle_label(customer_zone, env),
-                customer_zone=customer_zone.zone,
-                our_time=slot._gentle_label(user_zone, env),
-                our_zone=user_zone.zone,
-                minutes=round(self.duration * 60),
-            )
-        ]
-        if items:
-            parts.append(
-                Markup("<p>%s</p><ul>%s</ul>")
-                % (env._("What we would like to go through together:"), items)
-            )
-        parts.append(
-            Markup("<p>%s</p>")
-            % env._(
-                "If this time does not suit you, simply reply with one that does. "
-                "Speak soon, %(name)s",
-                name=self.user_id.name,
-            )
-        )
-        return Markup().join(parts)
 
 
 class GentleCallSlot(models.TransientModel):
@@ -376,6 +313,4 @@ class GentleCallSlot(models.TransientModel):
             )
 
     def _gentle_label(self, zone, env):
-        local = pytz.utc.localize(self.start).astimezone(zone)
-        day = format_date(env, local.date(), date_format="EEE d MMM")
-        return f"{day} {local.strftime('%H:%M')}"
+        return self.env["calendar.event"]._gentle_call_label(self.start, zone, env)
