@@ -452,17 +452,17 @@ class GentleOverview(models.AbstractModel):
     def _gentle_window(self, name, model, domain, views=None, xmlid=None):
         """A window action on ``domain``, from the action ``xmlid`` when given
         (its views, help and search view, without its default filters), the
-        list first."""
+        list first; named ``name``, else as the action ``xmlid``."""
         if xmlid:
             action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
         else:
             action = {"type": "ir.actions.act_window", "res_model": model}
         views = views or action.get("views") or [(False, "list"), (False, "form")]
         views = sorted(views, key=lambda view: view[1] != "list")
+        if name:
+            action.update({"name": name, "display_name": name})
         action.update(
             {
-                "name": name,
-                "display_name": name,
                 "domain": domain,
                 "context": {"create": False},
                 "views": views,
@@ -625,7 +625,7 @@ class GentleOverview(models.AbstractModel):
     def action_open_outbox(self):
         self._gentle_check_access()
         return self._gentle_window(
-            self.env._("Outbox"),
+            None,
             "gentle.outbox",
             self._gentle_outbox_domain(),
             xmlid="gentle_collections.gentle_outbox_action",

@@ -63,10 +63,12 @@ export class GentleOverview extends Component {
         const f = this.state.figures;
         return {
             receivable: _t("%(count)s open item(s)", { count: f.receivable.count }),
-            overdue: _t("%(share)s of the receivable, %(count)s item(s)", {
-                share: this.percent(f.overdue.share),
-                count: f.overdue.count,
-            }),
+            overdue: f.overdue.count
+                ? _t("%(share)s of the receivable, %(count)s item(s)", {
+                      share: this.percent(f.overdue.share),
+                      count: f.overdue.count,
+                  })
+                : _t("Nothing overdue"),
             collected_last_month: _t("%(month)s: %(amount)s", {
                 month: f.last_month,
                 amount: this.amount(f.collected_last_month),
@@ -80,7 +82,7 @@ export class GentleOverview extends Component {
         const f = this.state.figures;
         const oldest =
             f.approvals_oldest_days === null
-                ? _t("Nothing waits for approval")
+                ? _t("Nothing awaits approval")
                 : _t("Oldest waits %(days)s day(s)", { days: f.approvals_oldest_days });
         return [
             {
