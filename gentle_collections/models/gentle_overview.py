@@ -183,14 +183,6 @@ class GentleOverview(models.AbstractModel):
         return domain
 
     @api.model
-    def _gentle_current_domain(self):
-        """The open receivable lines not yet due (behind the best possible DSO)."""
-        return [
-            *self._gentle_receivable_domain(),
-            ("date_maturity", ">=", self._gentle_today()),
-        ]
-
-    @api.model
     def _gentle_receivable(self, company, today):
         Line = self.env["account.move.line"]
         result = []
@@ -484,25 +476,36 @@ class GentleOverview(models.AbstractModel):
         ) | {"search_view_id": self.env.ref("account.view_account_move_line_filter").id}
 
     @api.model
+    def _gentle_ageing_window(self, name, domain=()):
+        """The open receivable lines on the receivables ageing report, whose
+        rows are those lines ("owed"), with their customer, grade and age."""
+        return self._gentle_window(
+            name,
+            "gentle.ageing.report",
+            [("company_id", "=", self.env.company.id), *domain],
+            xmlid="gentle_collections.gentle_ageing_report_action",
+        )
+
+    @api.model
     def action_open_receivable(self):
         self._gentle_check_access()
-        return self._gentle_lines_window(
-            self.env._("Open Receivables"), self._gentle_receivable_domain()
-        )
+        return self._gentle_ageing_window(self.env._("Open Receivables"))
 
     @api.model
     def action_open_overdue(self):
         self._gentle_check_access()
-        return self._gentle_lines_window(
+        return self._gentle_ageing_window(
             self.env._("Overdue Receivables"),
-            self._gentle_receivable_domain(overdue=True),
+            [("date_maturity", "<", self._gentle_today())],
         )
 
     @api.model
     def action_open_best_dso(self):
+        """The receivable not yet due, over which the best possible DSO runs."""
         self._gentle_check_access()
-        return self._gentle_lines_window(
-            self.env._("Receivables Not Yet Due"), self._gentle_current_domain()
+        return self._gentle_ageing_window(
+            self.env._("Receivables Not Yet Due"),
+            [("date_maturity", ">=", self._gentle_today())],
         )
 
     @api.model
