@@ -1,6 +1,7 @@
 """Collections → Overview (``gentle.overview``): each figure on a small book
 with known numbers, on both sides of its boundary; each figure's action opens
-exactly the records it counts; companies see only their own figures."""
+exactly the records it counts; companies see only their own figures; the
+number of queries does not grow with the book."""
 
 from datetime import date, datetime, timedelta
 
@@ -223,6 +224,24 @@ class TestGentleOverviewLedger(GentleOverviewCommon):
         self.assertEqual(theirs["sales_90"], 10000.0)
         self.assertEqual(self.opened("receivable", company=other).move_id, invoice)
         self.assertEqual(self.opened("dso", company=other), invoice)
+
+    def test_queries_do_not_grow_with_the_book(self):
+        def count():
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            self.figures()
+            return self.env.cr.sql_log_count - before
+
+        count()  # the first call fills the ORM's caches (rules, groups)
+        small = count()
+        for number in range(5):
+            customer = self._gentle_customer(f"Bulk Customer {number}")
+            move = self._gentle_invoice(
+                customer, date(2026, 10, 1), date(2026, 10, 31), 100.0
+            )
+            self.pay(move, amount=50.0, date=date(2026, 11, 2))
+        self.assertEqual(count(), small)
 
     def test_collectors_only(self):
         self.assertEqual(
