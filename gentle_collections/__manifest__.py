@@ -52,6 +52,7 @@
         "views/gentle_followup_communication_views.xml",
         "views/gentle_followup_history_views.xml",
         "views/gentle_outbox_views.xml",
+        "views/gentle_overview_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
@@ -80,6 +81,9 @@
         "demo/gentle_thanks_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "gentle_collections/static/src/overview/*",
+        ],
         "web.assets_tests": [
             "gentle_collections/static/tests/tours/**/*",
         ],

@@ -33,6 +33,7 @@ from . import (
     gentle_late_fee,
     gentle_late_fee_charge,
     gentle_outbox,
+    gentle_overview,
     gentle_payment_plan,
     gentle_payment_plan_line,
     gentle_payment_promise,

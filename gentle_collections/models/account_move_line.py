@@ -9,7 +9,8 @@ from ..tools.followup_rules import Level, Reached, next_step
 from .gentle_followup_policy import TONE_RANK
 
 # An open receivable line (the one definition: _gentle_is_open, in Python;
-# _gentle_open_domain, as a domain; _gentle_open_sql, in SQL): an instalment
+# _gentle_open_domain, as a domain; _gentle_open_sql, in SQL; _gentle_open_at_sql,
+# in SQL at the end of a past day, for trends): an instalment
 # (payment term line) of a posted customer invoice or receipt, with an amount
 # left, not reconciled, with a due date, and, in the "chased" variant (the
 # default: what the follow-up reminds of, the customer's amounts due), whose
@@ -136,18 +137,69 @@ class AccountMoveLine(models.Model):
         and ``am`` (its move)."""
         _check_variant(variant)
         conditions = [
-            SQL("aml.display_type = 'payment_term'"),
-            SQL("aml.parent_state = 'posted'"),
-            SQL("am.move_type IN %s", CHASED_MOVE_TYPES),
+            *self._gentle_receivable_sql(),
             SQL("aml.amount_residual > 0"),
             SQL("NOT COALESCE(aml.reconciled, FALSE)"),
-            SQL("aml.date_maturity IS NOT NULL"),
         ]
         if variant == "chased":
             conditions.append(
                 SQL("COALESCE(am.payment_state, '') NOT IN %s", CLOSED_PAYMENT_STATES)
             )
         return SQL("(%s)", SQL(" AND ").join(conditions))
+
+    @api.model
+    def _gentle_receivable_sql(self):
+        """The conditions of :meth:`_gentle_open_sql` that do not change once
+        the line is posted: a customer invoice's instalment with a due date."""
+        return [
+            SQL("aml.display_type = 'payment_term'"),
+            SQL("aml.parent_state = 'posted'"),
+            SQL("am.move_type IN %s", CHASED_MOVE_TYPES),
+            SQL("aml.date_maturity IS NOT NULL"),
+        ]
+
+    @api.model
+    def _gentle_residual_at_sql(self, day):
+        """The amount left on ``aml`` (company currency) at the end of ``day``
+        (an SQL date expression): its balance less what was reconciled with it
+        by then. An invoice's instalment is always the debit side of its
+        reconciliations, exchange differences included."""
+        return SQL(
+            """(aml.balance - COALESCE(
+                   (SELECT SUM(apr.amount) FROM account_partial_reconcile apr
+                     WHERE apr.debit_move_id = aml.id AND apr.max_date <= %s),
+                   0))""",
+            day,
+        )
+
+    @api.model
+    def _gentle_open_at_sql(self, day, residual=None):
+        """The SQL condition of an open receivable line ("owed" variant) at the
+        end of a past ``day`` (an SQL date expression), on ``aml`` and ``am``:
+        posted by then, with an amount left then (``residual``: the SQL of
+        :meth:`_gentle_residual_at_sql`, when the caller selects it already).
+        At today it selects the lines of ``_gentle_open_sql("owed")``."""
+        if residual is None:
+            residual = self._gentle_residual_at_sql(day)
+        return SQL(
+            "(%s)",
+            SQL(" AND ").join(
+                [
+                    *self._gentle_receivable_sql(),
+                    SQL("aml.date <= %s", day),
+                    # Reconciled today, last by that day: nothing was left then
+                    # (saves the sum below on the settled past).
+                    SQL(
+                        """(NOT COALESCE(aml.reconciled, FALSE)
+                            OR EXISTS (SELECT 1 FROM account_partial_reconcile apr
+                                        WHERE apr.debit_move_id = aml.id
+                                          AND apr.max_date > %s))""",
+                        day,
+                    ),
+                    SQL("%s > 0", residual),
+                ]
+            ),
+        )
 
     @api.depends(
         "display_type",

@@ -31,6 +31,7 @@ from . import (
     test_mail_gateway,
     test_open_receivable_parity,
     test_outbox,
+    test_overview,
     test_payment_plan,
     test_payment_promise,
     test_policy_resolution_parity,

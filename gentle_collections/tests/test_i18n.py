@@ -110,3 +110,23 @@ class TestGentleI18nFrench(TransactionCase):
         ]
         self.assertIn("Dear Client Dupont", body_en)
         self.assertIn(invoice.name, body_en)
+
+    def test_overview_in_french(self):
+        """Collections → Overview: its menu, the lists its figures open (Python)
+        and its cards (JavaScript) read in French."""
+        menu = self.fr_env.ref("gentle_collections.gentle_overview_menu")
+        self.assertEqual(menu.name, "Vue d'ensemble")
+        overview = self.fr_env["gentle.overview"]
+        self.assertEqual(overview.action_open_overdue()["name"], "Créances en retard")
+        translations, _params = self.env["ir.http"].get_translations_for_webclient(
+            ["gentle_collections"], "fr_FR"
+        )
+        messages = {
+            message["id"]: message["string"]
+            for message in translations["gentle_collections"]["messages"]
+        }
+        self.assertEqual(messages["Total receivable"], "Total des créances")
+        self.assertEqual(
+            messages["Oldest waits %(days)s day(s)"],
+            "La plus ancienne attend depuis %(days)s jour(s)",
+        )

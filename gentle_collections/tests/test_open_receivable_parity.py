@@ -1,7 +1,8 @@
 """One definition of an open receivable line (account_move_line.py): the Python
 predicate, the domain and the SQL condition select the same lines, in both
 named variants, on lines of every payment state and move type; and the
-callers (amounts due, statement, ageing report) use it."""
+callers (amounts due, statement, ageing report) use it. Its variant at the end
+of a past day (the overview's trends) agrees with it once every entry is in."""
 
 from datetime import date, timedelta
 
@@ -10,6 +11,9 @@ from odoo.tests import tagged
 from odoo.tools import SQL
 
 from .common import RUN_DATE, GentleFollowupCommon
+
+# A day after every entry of the tests, whatever the machine's date.
+LATER = date(2099, 12, 31)
 
 
 @tagged("post_install", "-at_install")
@@ -243,3 +247,41 @@ class TestGentleOpenReceivableParity(GentleFollowupCommon):
         self._assert_selects(
             "chased", self._receivables(self.partial | self.receipt) | open_instalment
         )
+
+    def _open_at(self, day):
+        """``{line id: amount left}`` of the lines open at the end of ``day``
+        by ``_gentle_open_at_sql`` (the trends' variant, in SQL)."""
+        self.env.flush_all()
+        Line = self.env["account.move.line"]
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT aml.id, %s FROM account_move_line aml
+                     JOIN account_move am ON am.id = aml.move_id
+                    WHERE %s AND aml.id = ANY(%s)""",
+                Line._gentle_residual_at_sql(day),
+                Line._gentle_open_at_sql(day),
+                self.lines.ids,
+            )
+        )
+        return dict(rows)
+
+    def test_open_at_today_is_owed(self):
+        """After every entry (the reversal is dated on the real today), the
+        open lines of a day are the owed lines, with the same amounts left."""
+        owed = self._by_python("owed")
+        self.assertEqual(
+            self._open_at(LATER),
+            {line.id: line.amount_residual for line in owed},
+        )
+
+    def test_open_at_a_past_day(self):
+        """Before a payment, its invoice was open for the full amount; before
+        an invoice's date, it was not open at all."""
+        before = self._open_at(RUN_DATE - timedelta(days=11))
+        paid = self._receivables(self.paid)
+        partial = self._receivables(self.partial)
+        self.assertEqual(before[paid.id], 1000.0)
+        self.assertEqual(before[partial.id], 1000.0)
+        self.assertEqual(self._open_at(RUN_DATE)[partial.id], 600.0)
+        self.assertNotIn(paid.id, self._open_at(RUN_DATE))
+        self.assertFalse(self._open_at(RUN_DATE - timedelta(days=61)))

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import Command, fields
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import gentle_start_tour
 
@@ -86,4 +86,67 @@ class TestGentleFollowupTour(HttpCase):
                 lambda line: line.display_type == "payment_term"
             ).gentle_history_ids.move_id,
             self.invoice,
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestGentleOverviewTour(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.collector = new_test_user(
+            cls.env,
+            login="gentle_overview_collector",
+            groups="base.group_user,gentle_collections.group_gentle_user",
+            name="Olive Overview",
+        )
+        customer = cls.env["res.partner"].create(
+            {"name": "Tour Overdue Ltd", "is_company": True}
+        )
+        today = fields.Date.today()
+        invoice = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_date": today - timedelta(days=40),
+                "invoice_date_due": today - timedelta(days=10),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Survey",
+                            "quantity": 1,
+                            "price_unit": 420.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        invoice.action_post()
+        cls.case = cls.env["gentle.collection.case"].create(
+            {
+                "subject": "Tour: which invoice is this?",
+                "category_id": cls.env.ref(
+                    "gentle_collections.gentle_case_category_invoice_copy"
+                ).id,
+                "partner_id": customer.id,
+                "move_ids": [Command.set(invoice.ids)],
+                "sla_deadline": fields.Datetime.now() - timedelta(hours=1),
+            }
+        )
+
+    def test_collector_starts_on_the_overview(self):
+        overview = self.env["gentle.overview"].with_user(self.collector)
+        self.assertIn(
+            self.case,
+            self.env["gentle.collection.case"].search(
+                overview.action_open_cases_breached()["domain"]
+            ),
+        )
+        menu = self.env.ref("gentle_collections.gentle_overview_menu")
+        self.assertEqual(
+            menu.parent_id.child_id.sorted("sequence")[:1], menu, "first entry"
+        )
+        gentle_start_tour(
+            self, "/odoo", "gentle_overview_tour", login=self.collector.login
         )
