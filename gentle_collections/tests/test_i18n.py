@@ -130,3 +130,49 @@ class TestGentleI18nFrench(TransactionCase):
             messages["Oldest waits %(days)s day(s)"],
             "La plus ancienne attend depuis %(days)s jour(s)",
         )
+
+    def test_case_acknowledgement_and_outbox_in_french(self):
+        """A French customer's case acknowledgement is French from its first
+        line to the handler's sentence; the outbox reads in French."""
+        self.assertEqual(
+            self.fr_env.ref("gentle_collections.gentle_outbox_menu").name,
+            "Boîte d'envoi",
+        )
+        company = self.env.company
+        company.email = "ar@ma-societe.example.com"
+        customer = self.env["res.partner"].create(
+            {
+                "name": "Client Martin",
+                "email": "martin@example.com",
+                "lang": "fr_FR",
+                "is_company": True,
+            }
+        )
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_date": date(2026, 10, 1),
+                "invoice_line_ids": [
+                    Command.create({"name": "Conseil", "quantity": 1, "price_unit": 90})
+                ],
+            }
+        )
+        invoice.action_post()
+        case = self.env["gentle.collection.case"].create(
+            {
+                "subject": "Question",
+                "partner_id": customer.id,
+                "source": "portal",
+                "category_id": self.env.ref(
+                    "gentle_collections.gentle_case_category_payment_question"
+                ).id,
+                "move_ids": [Command.set(invoice.ids)],
+            }
+        )
+        ack = case.message_ids.filtered(lambda m: m.gentle_mail_kind == "case_ack")
+        self.assertEqual(len(ack), 1)
+        self.assertIn("Bonjour Client Martin", ack.body)
+        self.assertIn("Merci de nous avoir contactés", ack.body)
+        self.assertIn("reviendra vers vous", ack.body)
+        self.assertNotIn("Thank you", ack.body)
