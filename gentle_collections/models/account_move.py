@@ -260,10 +260,7 @@ class AccountMove(models.Model):
             reasons.append(self.env._("Payment blocked"))
         if self.commercial_partner_id.gentle_paused:
             reasons.append(self.env._("Customer paused"))
-        # A case to triage (unknown sender) holds nothing until confirmed.
-        for case in self.gentle_case_ids.filtered(
-            lambda c: c.state in OPEN_CASE_STATES and not c.needs_triage
-        ):
+        for case in self._gentle_holding_cases():
             reasons.append(
                 self.env._(
                     "Open case %(case)s (%(category)s)",
@@ -292,6 +289,14 @@ class AccountMove(models.Model):
         for plan in self.sudo().gentle_plan_ids.filtered(lambda p: p.state == "agreed"):
             reasons.append(self.env._("Payment plan %(plan)s agreed", plan=plan.name))
         return reasons
+
+    def _gentle_holding_cases(self):
+        """The open cases about these invoices that hold them (the case rule of
+        :meth:`_gentle_hold_reasons`): a case to triage, from an unknown
+        sender, holds nothing until confirmed."""
+        return self.gentle_case_ids.filtered(
+            lambda c: c.state in OPEN_CASE_STATES and not c.needs_triage
+        )
 
     def _search_gentle_on_hold(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):

@@ -42,6 +42,7 @@ from . import (
     test_sender,
     test_settings,
     test_statement,
+    test_statement_account,
     test_statement_links,
     test_style,
     test_support_case,
