@@ -44,6 +44,7 @@ from . import (
     test_statement,
     test_statement_account,
     test_statement_links,
+    test_statement_pay_all,
     test_style,
     test_support_case,
     test_support_portal,
