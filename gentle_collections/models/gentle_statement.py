@@ -338,6 +338,11 @@ class GentleStatement(models.AbstractModel):
             "review": review,
             "review_text": format_amount(env, review, currency),
             "asked_moves": asked_moves,
+            "pay_all_text": env._(
+                "One online payment of %(amount)s settles %(invoices)s.",
+                amount=format_amount(env, asked, currency),
+                invoices=", ".join(asked_moves.mapped("name")),
+            ),
             "credit_lines": credit_lines,
             "pay_all": bool(
                 not currency.is_zero(asked)

@@ -204,10 +204,19 @@ class TestGentleStatementAccount(GentleFollowupCommon):
         self.assertIn("69001", " ".join(header["address"]))
         self.assertEqual(header["email"], "billing@lilas.example.com")
         self.assertEqual(header["phone"], "+33 4 00 00 00 00")
-        # Dates and amounts in the customer's language.
+        # Dates, amounts and words in the customer's language.
         self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"].search(
+            [("name", "=", "gentle_collections")]
+        )._update_translations(["fr_FR"])
+        case = _case(self.env, self.customer, self.disputed)
         customer = self.customer.with_context(lang="fr_FR")
         values = self.statement._gentle_statement_values(customer, self.today)
+        kinds = {line["move"]: line["kind"] for line in values["lines"]}
+        self.assertEqual(kinds[self.refund], "Avoir")
+        self.assertEqual(kinds[self.payment.move_id], "Paiement")
+        review = next(line["review"] for line in values["lines"] if line["cases"])
+        self.assertEqual(review, f"En cours d'examen : dossier {case.name}")
         first = values["lines"][0]
         self.assertEqual(first["due_text"], "01/07/2026")
         self.assertEqual(first["residual_text"], "$\xa0500,00")

@@ -125,7 +125,11 @@ class TestGentleStatementPayAll(HttpCase):
         self.assertIn('id="o_payment_form"', response.text)
         self.assertIn('data-amount="750.0"', response.text)
         self.assertIn(f'data-transaction-route="{self.route}"', response.text)
-        self.assertIn(f"{self.old.name}, {self.recent.name}", response.text)
+        self.assertIn(
+            f"One online payment of $\xa0750.00 settles "
+            f"{self.old.name}, {self.recent.name}.",
+            response.text,
+        )
         # Saved payment methods are neither offered nor saved.
         self.assertNotIn("o_payment_tokenize_checkbox", response.text)
 
