@@ -56,6 +56,9 @@ class GentleStatementPortal(PaymentPortal):
         partner = self._gentle_statement_customer(partner_id, token, exp)
         if partner is None:
             return self._gentle_statement_refused()
+        # The whole page in the customer's language, as its PDF and its dates.
+        if partner.lang in dict(request.env["res.lang"].get_installed()):
+            request.update_context(lang=partner.lang)
         response = request.render(
             "gentle_collections.portal_gentle_statement",
             self._gentle_statement_page_values(partner, token, exp),

@@ -295,6 +295,22 @@ class TestGentleStatementAccountPortal(HttpCase):
         pdf_path = f"/my/statement/{self.customer.id}/pdf?{query}"
         self.assertIn(pdf_path.replace("&", "&amp;"), text)
 
+    def test_page_in_the_customers_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"].search(
+            [("name", "=", "gentle_collections")]
+        )._update_translations(["fr_FR"])
+        self.customer.lang = "fr_FR"
+        link = self.path(
+            self.env["gentle.statement"]._gentle_statement_link(self.customer)
+        )
+        text = self.url_open(link).text
+        self.assertIn("Montant demandé", text)
+        self.assertIn(f"examen : dossier {self.case.name}", text)
+        self.assertIn("Télécharger le PDF", text)
+        due = self.invoice.invoice_date_due
+        self.assertIn(due.strftime("%d/%m/%Y"), text)
+
     def test_pdf_behind_the_signature(self):
         link = self.path(
             self.env["gentle.statement"]._gentle_statement_link(self.customer)
