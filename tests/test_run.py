@@ -167,6 +167,21 @@ def test_the_runner_no_longer_runs_the_whole_suite_under_odoo():
     assert 'f"--test-tags=/{ADDON}",' not in source
 
 
+def test_payment_demo_installed_beside_the_addon_everywhere():
+    """Every database the runner installs (tests, lifecycle, --serve) gets
+    Odoo's demo payment provider beside the addon, which does not depend on it:
+    the statement's Pay all tour pays with it."""
+    assert run.INSTALL == "gentle_collections,payment_demo"
+    source = RUN.read_text()
+    assert '"-i",\n                ADDON,' not in source
+    assert '"-i",\n                    ADDON,' not in source
+    assert '"-i", ADDON' not in source
+    # The Odoo runner's database, the lifecycle install and --serve.
+    assert source.count("INSTALL,") == 3
+    manifest = RUN.parent.parent / "gentle_collections" / "__manifest__.py"
+    assert "payment_demo" not in manifest.read_text()
+
+
 def test_parse_test_count_reads_the_loader_output():
     assert run.parse_test_count("noise\ntests: 304\n") == 304
     assert run.parse_test_count("Traceback ...\n") is None

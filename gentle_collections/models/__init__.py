@@ -47,6 +47,7 @@ from . import (
     mail_mail,
     mail_message,
     mail_thread,
+    payment_transaction,
     res_company,
     res_config_settings,
     res_partner,

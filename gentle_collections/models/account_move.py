@@ -276,10 +276,7 @@ class AccountMove(models.Model):
             holds.append(Hold("blocked", self, self.env._("Payment blocked")))
         if self.commercial_partner_id.gentle_paused:
             holds.append(Hold("paused", self, self.env._("Customer paused")))
-        # A case to triage (unknown sender) holds nothing until confirmed.
-        for case in self.gentle_case_ids.filtered(
-            lambda c: c.state in OPEN_CASE_STATES and not c.needs_triage
-        ):
+        for case in self._gentle_holding_cases():
             text = self.env._(
                 "Open case %(case)s (%(category)s)",
                 case=case.name,
@@ -307,6 +304,14 @@ class AccountMove(models.Model):
             text = self.env._("Payment plan %(plan)s agreed", plan=plan.name)
             holds.append(Hold("plan", plan, text))
         return holds
+
+    def _gentle_holding_cases(self):
+        """The open cases about these invoices that hold them (the case rule of
+        :meth:`_gentle_hold_reasons`): a case to triage, from an unknown
+        sender, holds nothing until confirmed."""
+        return self.gentle_case_ids.filtered(
+            lambda c: c.state in OPEN_CASE_STATES and not c.needs_triage
+        )
 
     def _search_gentle_on_hold(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):

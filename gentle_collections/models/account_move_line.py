@@ -16,16 +16,21 @@ from .gentle_followup_policy import TONE_RANK
 # default: what the follow-up reminds of, the customer's amounts due), whose
 # invoice is not closed by its payment state.
 #
-# The "owed" variant (the statement, the receivables ageing report) leaves the
-# payment state out: an invoice settled by a payment without a journal entry is
-# "in payment" (or, imported, "invoicing_legacy") while its line still has an
-# amount left, which the customer's ledger shows until it is reconciled.
+# The "owed" variant (the receivables ageing report) leaves the payment state
+# out: an invoice settled by a payment without a journal entry is "in payment"
+# (or, imported, "invoicing_legacy") while its line still has an amount left,
+# which the customer's ledger shows until it is reconciled.
+#
+# The "ledger" variant (the statement of account) is every open item of the
+# customer's receivable account, whichever its sign or document: invoices,
+# receipts, credit notes, unapplied payments and entries, posted, with an
+# amount left either way, not reconciled; with or without a due date.
 CLOSED_PAYMENT_STATES = ("paid", "in_payment", "reversed", "invoicing_legacy")
 CHASED_MOVE_TYPES = ("out_invoice", "out_receipt")
 # An invoice counted as paid by the customer (thank-yous, the score's payment
 # record, the report of which reminders work): paid, or in payment.
 PAID_PAYMENT_STATES = ("paid", "in_payment")
-OPEN_VARIANTS = ("chased", "owed")
+OPEN_VARIANTS = ("chased", "owed", "ledger")
 # Where a transaction keeps the customers whose score to refresh at commit.
 SCORE_REFRESH_KEY = "gentle_collections.score_refresh"
 
@@ -104,6 +109,13 @@ class AccountMoveLine(models.Model):
         ``OPEN_VARIANTS`` at the top of this file)."""
         self.ensure_one()
         _check_variant(variant)
+        if variant == "ledger":
+            return bool(
+                self.account_id.account_type == "asset_receivable"
+                and self.parent_state == "posted"
+                and self.amount_residual
+                and not self.reconciled
+            )
         move = self.move_id
         return bool(
             self.display_type == "payment_term"
@@ -119,6 +131,13 @@ class AccountMoveLine(models.Model):
     def _gentle_open_domain(self, variant="chased"):
         """The domain of :meth:`_gentle_is_open`."""
         _check_variant(variant)
+        if variant == "ledger":
+            return [
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("amount_residual", "!=", 0),
+                ("reconciled", "=", False),
+            ]
         domain = [
             ("display_type", "=", "payment_term"),
             ("parent_state", "=", "posted"),
@@ -136,6 +155,14 @@ class AccountMoveLine(models.Model):
         """The SQL condition of :meth:`_gentle_is_open`, on ``aml`` (the line)
         and ``am`` (its move)."""
         _check_variant(variant)
+        if variant == "ledger":
+            return SQL(
+                """(aml.account_id IN (SELECT id FROM account_account
+                                        WHERE account_type = 'asset_receivable')
+                    AND aml.parent_state = 'posted'
+                    AND aml.amount_residual != 0
+                    AND NOT COALESCE(aml.reconciled, FALSE))"""
+            )
         conditions = [
             *self._gentle_receivable_sql(),
             SQL("aml.amount_residual > 0"),
@@ -199,6 +226,18 @@ class AccountMoveLine(models.Model):
                     SQL("%s > 0", residual),
                 ]
             ),
+        )
+
+    def _gentle_discount_open(self, today):
+        """Whether this line's early-payment discount is still offered on
+        ``today``: open (``account.move._gentle_discount_lines``) and not
+        refused by the margin guard. What the reminder table and the statement
+        tell the customer."""
+        self.ensure_one()
+        move = self.move_id
+        return bool(
+            self in move._gentle_discount_lines(today)
+            and not move._gentle_discount_guard_message()
         )
 
     @api.depends(

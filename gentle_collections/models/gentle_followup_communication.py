@@ -346,10 +346,7 @@ class GentleFollowupCommunication(models.Model):
         its discount is still open."""
         self.ensure_one()
         status = self._gentle_days_status(line.date_maturity)
-        move = line.move_id
-        if line in move._gentle_discount_lines(self.date) and (
-            not move._gentle_discount_guard_message()
-        ):
+        if line._gentle_discount_open(self.date):
             saving = self.env._(
                 "Pay by %(date)s and save %(amount)s",
                 date=self._gentle_date(line.discount_date),

@@ -1,5 +1,7 @@
-"""Customer statement: open invoices, ageing and early-payment discounts still
-available, as a PDF and as a portal page reached by a signed link (no login),
+"""Customer statement of account: every open item (invoices, credit notes,
+unapplied payments) with a running balance, ageing, early-payment discounts
+still available and the items under an open case, as a PDF and as a portal
+page reached by a signed link (no login), with its PDF under the same link,
 each invoice with its own pay-now link.
 
 The statement logic is the ``gentle.statement`` service; the customer keeps
@@ -11,6 +13,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import consteq, format_amount, format_date
+from odoo.tools.image import image_data_uri
 from odoo.tools.misc import hmac
 
 from ..tools import ageing
@@ -129,8 +132,9 @@ class GentleStatement(models.AbstractModel):
 
     @api.model
     def _gentle_statement_receivables(self, partner):
-        """The open receivable lines of ``partner``'s customer in the current
-        company, in due-date order."""
+        """The open items of ``partner``'s customer in the current company
+        (invoices, credit notes, unapplied payments: the "ledger" variant of
+        ``account.move.line._gentle_is_open``), in due-date order."""
         partner.ensure_one()
         return (
             self.env["account.move.line"]
@@ -143,8 +147,7 @@ class GentleStatement(models.AbstractModel):
                         partner.commercial_partner_id.id,
                     ),
                     ("company_id", "=", self.env.company.id),
-                    # Owed, not only chased: an invoice in payment still shows.
-                    *self.env["account.move.line"]._gentle_open_domain("owed"),
+                    *self.env["account.move.line"]._gentle_open_domain("ledger"),
                 ],
                 order="date_maturity, move_name, id",
             )
@@ -169,30 +172,56 @@ class GentleStatement(models.AbstractModel):
         )
 
     @api.model
+    def _gentle_statement_kind(self, move):
+        """What an open item is, in words: invoice, credit note, receipt,
+        payment or entry."""
+        env = self.env
+        if move.move_type == "out_invoice":
+            return env._("Invoice")
+        if move.move_type == "out_refund":
+            return env._("Credit note")
+        if move.move_type == "out_receipt":
+            return env._("Receipt")
+        if move.origin_payment_id or move.statement_line_id:
+            return env._("Payment")
+        return env._("Entry")
+
+    @api.model
     def _gentle_statement_lines(self, partner, today=None):
         """The statement of ``partner``'s customer in the current company: one
-        dict per open receivable line, in due-date order, and the totals by age.
+        dict per open item, in due-date order, with its running balance, and
+        the totals by age (credits lower their bucket). Dates and amounts are
+        also given as text in the language of ``partner``'s environment.
 
         :returns: ``(lines, ages, total, currency)``
         """
         partner.ensure_one()
         today = today or self._gentle_today()
         company = self.env.company
+        currency = company.currency_id
         # Read only: the pay-now links carry the access token the invoices
         # already have (given when the link was sent), else they ask to log in.
         receivables = self._gentle_statement_receivables(partner)
         env = partner.env
+        statement = self.with_env(env)
+
+        def money(amount):
+            return format_amount(env, amount, currency)
+
         ages = dict.fromkeys(ageing.KEYS, 0.0)
         lines = []
+        balance = 0.0
         for line in receivables:
             move = line.move_id
-            days = (today - line.date_maturity).days
+            due = line.date_maturity or line.date
+            days = (today - due).days
             age = ageing.bucket(days)
-            ages[age] += line.amount_residual
+            residual = line.amount_residual
+            ages[age] += residual
+            balance = currency.round(balance + residual)
+            debit = residual > 0
             discount = False
-            if line in move._gentle_discount_lines(today) and not (
-                move._gentle_discount_guard_message()
-            ):
+            if debit and line._gentle_discount_open(today):
                 discount = env._(
                     "Pay by %(date)s and save %(amount)s",
                     date=format_date(env, line.discount_date),
@@ -202,38 +231,122 @@ class GentleStatement(models.AbstractModel):
                         line.currency_id,
                     ),
                 )
+            cases = move._gentle_holding_cases()
+            date = move.invoice_date or line.date
             lines.append(
                 {
+                    "line": line,
                     "move": move,
-                    "date": move.invoice_date,
-                    "date_maturity": line.date_maturity,
-                    "days_overdue": max(days, 0),
-                    "amount": line.amount_residual,
+                    "kind": statement._gentle_statement_kind(move),
+                    "reference": move.name,
+                    "their_reference": move.ref or False,
+                    "date": date,
+                    "date_text": format_date(env, date),
+                    "date_maturity": due,
+                    "due_text": format_date(env, due),
+                    "days_overdue": max(days, 0) if debit else 0,
+                    "overdue_text": debit
+                    and days > 0
+                    and env._("%(days)s days overdue", days=days),
+                    "amount": line.balance,
+                    "amount_text": money(line.balance),
+                    "residual": residual,
+                    "residual_text": money(residual),
+                    "balance": balance,
+                    "balance_text": money(balance),
                     "age": age,
                     "discount": discount,
-                    "pay_url": self._gentle_statement_pay_url(move),
+                    "cases": cases,
+                    "review": cases
+                    and env._(
+                        "Under review: case %(cases)s",
+                        cases=", ".join(cases.mapped("name")),
+                    ),
+                    "pay_url": debit
+                    and move.is_invoice(include_receipts=True)
+                    and self._gentle_statement_pay_url(move),
                 }
             )
-        total = sum(ages.values())
-        return lines, ages, total, company.currency_id
+        total = currency.round(sum(ages.values()))
+        return lines, ages, total, currency
+
+    @api.model
+    def _gentle_statement_header(self, company):
+        """The company block the statement opens with: name, logo, address
+        and how to reach it."""
+        partner = company.partner_id.sudo()
+        return {
+            "name": company.name,
+            "logo": company.logo and image_data_uri(company.logo),
+            "address": [
+                row
+                for row in partner._display_address(without_company=True).split("\n")
+                if row.strip()
+            ],
+            "email": company.email or False,
+            "phone": company.phone or False,
+        }
 
     @api.model
     def _gentle_statement_values(self, partner, today=None):
-        """What the statement report and portal page show for ``partner``."""
+        """What the statement report and portal page show for ``partner``:
+        the company header, the open items with their running balance, the
+        ageing, the net balance, and the amount asked (the net balance without
+        the items under review), with what paying it online covers.
+
+        ``asked_moves`` are the documents with an amount due that are asked,
+        in due-date order; ``credit_lines`` the credits (credit notes,
+        unapplied payments) not under review, which the amount asked nets
+        off. ``pay_all`` says whether one online payment can settle them (one
+        currency, something to pay)."""
         partner.ensure_one()
+        today = today or self._gentle_today()
         lines, ages, total, currency = self._gentle_statement_lines(partner, today)
+        env = partner.env
         # The ageing report's buckets, with their translated labels.
         labels = dict(
             self.env["gentle.ageing.report"]
             ._fields["bucket"]
-            ._description_selection(partner.env)
+            ._description_selection(env)
         )
+        asked_lines = [line for line in lines if not line["cases"]]
+        asked = currency.round(sum(line["residual"] for line in asked_lines))
+        review = currency.round(total - asked)
+        asked = max(asked, 0.0)
+        asked_moves = self.env["account.move"].sudo()
+        credit_lines = self.env["account.move.line"].sudo()
+        for line in asked_lines:
+            if line["residual"] > 0:
+                asked_moves |= line["move"]
+            else:
+                credit_lines |= line["line"]
         return {
             "customer": partner.commercial_partner_id,
             "company": self.env.company,
-            "today": today or self._gentle_today(),
+            "header": self._gentle_statement_header(self.env.company),
+            "today": today,
+            "today_text": format_date(env, today),
             "lines": lines,
-            "ages": [(labels[key], ages[key]) for key in ageing.KEYS],
+            "ages": [
+                (labels[key], ages[key], format_amount(env, ages[key], currency))
+                for key in ageing.KEYS
+            ],
             "total": total,
+            "total_text": format_amount(env, total, currency),
+            "asked": asked,
+            "asked_text": format_amount(env, asked, currency),
+            "review": review,
+            "review_text": format_amount(env, review, currency),
+            "asked_moves": asked_moves,
+            "pay_all_text": env._(
+                "One online payment of %(amount)s settles %(invoices)s.",
+                amount=format_amount(env, asked, currency),
+                invoices=", ".join(asked_moves.mapped("name")),
+            ),
+            "credit_lines": credit_lines,
+            "pay_all": bool(
+                not currency.is_zero(asked)
+                and all(line["line"].currency_id == currency for line in asked_lines)
+            ),
             "currency": currency,
         }

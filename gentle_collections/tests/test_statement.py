@@ -49,7 +49,7 @@ class TestGentleStatement(GentleFollowupCommon):
             [line["days_overdue"] for line in values["lines"]], [132, 10, 0]
         )
         self.assertEqual(
-            [amount for _label, amount in values["ages"]],
+            [amount for _label, amount, _text in values["ages"]],
             [200.0, 300.0, 0.0, 0.0, 500.0],
         )
         self.assertEqual(values["total"], 1000.0)
@@ -107,7 +107,7 @@ class TestGentleStatement(GentleFollowupCommon):
         for move in (self.old, self.recent, self.future):
             self.assertIn(move.name, html)
         self.assertNotIn(self.paid.name, html)
-        self.assertIn("Customer Statement", html)
+        self.assertIn("Statement of Account", html)
         self.assertIn("1,000.00", html)  # total due
         action = self.customer.action_gentle_print_statement()
         # Before the first print Odoo asks for the document layout, then prints.
