@@ -69,6 +69,24 @@ class GentleFollowupAction(models.Model):
         index="btree_not_null",
         help="The follow-up message this action carries out on its channel.",
     )
+    is_decision = fields.Boolean(
+        string="Decision",
+        compute="_compute_is_decision",
+        store=True,
+        help="The first action of its message: the row that stands for the "
+        "whole message (all its channels) where one decision is taken, such as "
+        "in Approvals.",
+    )
+    channels = fields.Char(
+        related="communication_id.channels",
+        string="All Channels",
+        help="Every channel of the message this action belongs to.",
+    )
+    waiting_days = fields.Integer(
+        string="Waiting (days)",
+        compute="_compute_waiting_days",
+        help="Days since the follow-up prepared it.",
+    )
     history_ids = fields.Many2many(
         "gentle.followup.history",
         "gentle_followup_action_history_rel",
@@ -233,6 +251,25 @@ class GentleFollowupAction(models.Model):
             or (self.broken_promise_ids and self.env._("Broken promise"))
         )
 
+    @api.depends("communication_id", "communication_id.action_ids")
+    def _compute_is_decision(self):
+        for action in self:
+            siblings = action.communication_id.action_ids
+            action.is_decision = not siblings or action.id == min(siblings.ids)
+
+    @api.depends("date")
+    def _compute_waiting_days(self):
+        today = fields.Date.context_today(self)
+        for action in self:
+            action.waiting_days = max((today - (action.date or today)).days, 0)
+
+    def _gentle_decision(self):
+        """These actions with the other actions of their messages still
+        awaiting approval: a message is approved, skipped or postponed whole."""
+        return self | self.communication_id.action_ids.filtered(
+            lambda a: a.state == "awaiting_approval"
+        )
+
     def _sync_mail_state(self):
         """Read the delivery state of email actions from their notifications."""
         emails = self.filtered(
@@ -372,7 +409,7 @@ class GentleFollowupAction(models.Model):
                     "postponed: remove the others from your selection."
                 )
             )
-        return waiting
+        return waiting._gentle_decision()
 
     def action_open_partner(self):
         self.ensure_one()

@@ -5,6 +5,7 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import RUN_DATE, RUN_NOW, GentleFollowupCommon
 
@@ -366,6 +367,47 @@ class TestFollowupRun(GentleFollowupCommon):
         with self.assertRefused(UserError, records=third, message="Only failed"):
             third.action_retry()
         self.assertEqual(first.action_open_partner()["res_id"], self.customer.id)
+
+    def test_approvals_one_row_per_message(self):
+        """A final notice by letter and email is one decision: one row in
+        Approvals with the amount once and its age; approving, skipping or
+        postponing it acts on both channels."""
+        self.policy.catch_up_max_tone = "final"
+        move = self._gentle_invoice(
+            self.customer, date(2026, 8, 1), date(2026, 9, 1), amount=5600.0
+        )
+        second = self._gentle_customer("Bea Second")
+        self._gentle_invoice(second, date(2026, 8, 1), date(2026, 9, 1))
+        actions = self.run_followup()
+        mine = actions.filtered(lambda a: a.partner_id == self.customer)
+        self.assertEqual(sorted(mine.mapped("channel")), ["email", "letter"])
+        approvals = self.env.ref(
+            "gentle_collections.gentle_followup_action_action_approval"
+        )
+        rows = self.env["gentle.followup.action"].search(
+            safe_eval(approvals.domain) + [("state", "=", "awaiting_approval")]
+        )
+        self.assertEqual(rows.partner_id, self.customer | second)
+        row = rows.filtered(lambda a: a.partner_id == self.customer)
+        self.assertEqual(len(row), 1)
+        self.assertEqual(row.amount_due, move.amount_residual)
+        self.assertEqual(row.channels, "email, letter")
+        with freeze_time("2026-11-13"):
+            row.invalidate_recordset(["waiting_days"])
+            self.assertEqual(row.waiting_days, 3)
+        with freeze_time("2026-11-10"):
+            row.action_approve()
+        self.assertFalse(
+            mine.filtered(lambda a: a.state == "awaiting_approval"),
+            "both channels decided",
+        )
+        other = rows - row
+        siblings = actions.filtered(lambda a: a.partner_id == second)
+        with freeze_time("2026-11-10"):
+            other.action_postpone()
+        self.assertEqual(set(siblings.mapped("postponed_until")), {date(2026, 11, 17)})
+        other.action_skip()
+        self.assertEqual(set(siblings.mapped("state")), {"skipped"})
 
     def test_no_default_policy_no_follow_up(self):
         """A line whose company has no policy at all is not followed up."""
