@@ -1,5 +1,6 @@
 # Mixins first: the models below inherit them.
 from . import gentle_invoice_owner_mixin  # isort: skip
+from . import gentle_followup_promise_mixin  # isort: skip
 from . import (
     account_move,
     account_move_line,

@@ -25,7 +25,7 @@ from .gentle_followup_source_thanks import THANKS_RECENT_DAYS
 
 class GentleFollowupSourceBrokenPromise(models.AbstractModel):
     _name = "gentle.followup.source.broken_promise"
-    _inherit = "gentle.followup.source"
+    _inherit = ["gentle.followup.source", "gentle.followup.promise.mixin"]
     _description = "Follow-up Source: Notes on Broken Promises to Pay"
 
     _gentle_key = "broken_promises"
@@ -37,10 +37,10 @@ class GentleFollowupSourceBrokenPromise(models.AbstractModel):
     _gentle_action_field = "broken_promise_ids"
 
     @api.model
-    def _gentle_broken_sql(self, company, date, partner_ids=None):
-        """SQL selecting the broken promises to pay to write about on ``date``.
+    def _gentle_promise_conditions(self, company, date):
+        """The SQL conditions of the broken promises to pay to write about on ``date``.
 
-        Columns: ``promise_id``, ``partner_id`` (commercial): promises of the
+        Those of the promises of the
         company found broken in the last ``THANKS_RECENT_DAYS`` days, not
         written about nor thanked for, with an invoice still owed and not on
         hold on ``date``.
@@ -83,41 +83,15 @@ class GentleFollowupSourceBrokenPromise(models.AbstractModel):
                 engine._gentle_hold_sql(date),
             ),
         ]
-        if partner_ids is not None:
-            conditions.append(
-                SQL("customer.commercial_partner_id = ANY(%s)", list(partner_ids))
-            )
-        return SQL(
-            """SELECT gpp.id AS promise_id,
-                      customer.commercial_partner_id AS partner_id
-                 FROM gentle_payment_promise gpp
-                 JOIN res_partner customer ON customer.id = gpp.partner_id
-                WHERE %s""",
-            SQL(" AND ").join(conditions),
-        )
+        return conditions
 
     @api.model
     def _gentle_due_sql(self, company, date, partner_ids=None):
-        return SQL(
-            "SELECT broken.partner_id FROM (%s) broken",
-            self._gentle_broken_sql(company, date, partner_ids),
-        )
+        return self._gentle_promise_partners_sql(company, date, partner_ids)
 
     @api.model
     def _gentle_collect(self, company, date, partner_ids):
-        """``{partner id: broken promises}``, by promised date."""
-        Promise = self.env["gentle.payment.promise"]
-        ids = {}
-        for promise_id, partner_id in self.env.execute_query(
-            self._gentle_broken_sql(company, date, partner_ids)
-        ):
-            ids.setdefault(partner_id, []).append(promise_id)
-        return {
-            partner_id: Promise.browse(promise_ids).sorted(
-                lambda p: (p.date_promised, p.id)
-            )
-            for partner_id, promise_ids in ids.items()
-        }
+        return self._gentle_promises_by_partner(company, date, partner_ids)
 
     @api.model
     def _gentle_joins(self, communication):

@@ -19,7 +19,7 @@ from .gentle_followup_source_thanks import THANKS_RECENT_DAYS
 
 class GentleFollowupSourceKeptPromise(models.AbstractModel):
     _name = "gentle.followup.source.kept_promise"
-    _inherit = "gentle.followup.source"
+    _inherit = ["gentle.followup.source", "gentle.followup.promise.mixin"]
     _description = "Follow-up Source: Thank-yous for Kept Promises"
 
     _gentle_key = "thanked_promises"
@@ -31,10 +31,10 @@ class GentleFollowupSourceKeptPromise(models.AbstractModel):
     _gentle_action_field = "thanked_promise_ids"
 
     @api.model
-    def _gentle_kept_sql(self, company, date, partner_ids=None):
-        """SQL selecting the kept promises to pay to thank for on ``date``.
+    def _gentle_promise_conditions(self, company, date):
+        """The SQL conditions of the kept promises to pay to thank for on ``date``.
 
-        Columns: ``promise_id``, ``partner_id`` (commercial): promises of the
+        Those of the promises of the
         company found kept in the last ``THANKS_RECENT_DAYS`` days and not
         thanked yet.
         """
@@ -51,38 +51,15 @@ class GentleFollowupSourceKeptPromise(models.AbstractModel):
                 date,
             ),
         ]
-        if partner_ids is not None:
-            conditions.append(
-                SQL("rp.commercial_partner_id = ANY(%s)", list(partner_ids))
-            )
-        return SQL(
-            """SELECT gpp.id AS promise_id, rp.commercial_partner_id AS partner_id
-                 FROM gentle_payment_promise gpp
-                 JOIN res_partner rp ON rp.id = gpp.partner_id
-                WHERE %s""",
-            SQL(" AND ").join(conditions),
-        )
+        return conditions
 
     @api.model
     def _gentle_due_sql(self, company, date, partner_ids=None):
-        return SQL(
-            "SELECT kept.partner_id FROM (%s) kept",
-            self._gentle_kept_sql(company, date, partner_ids),
-        )
+        return self._gentle_promise_partners_sql(company, date, partner_ids)
 
     @api.model
     def _gentle_collect(self, company, date, partner_ids):
-        """``{partner id: kept promises}``."""
-        Promise = self.env["gentle.payment.promise"]
-        ids = {}
-        for promise_id, partner_id in self.env.execute_query(
-            self._gentle_kept_sql(company, date, partner_ids)
-        ):
-            ids.setdefault(partner_id, []).append(promise_id)
-        return {
-            partner_id: Promise.browse(sorted(promise_ids))
-            for partner_id, promise_ids in ids.items()
-        }
+        return self._gentle_promises_by_partner(company, date, partner_ids)
 
     @api.model
     def _gentle_log(self, actions):

@@ -30,7 +30,7 @@ CONFIRM_RECENT_DAYS = THANKS_RECENT_DAYS
 
 class GentleFollowupSourcePromiseConfirm(models.AbstractModel):
     _name = "gentle.followup.source.promise_confirm"
-    _inherit = "gentle.followup.source"
+    _inherit = ["gentle.followup.source", "gentle.followup.promise.mixin"]
     _description = "Follow-up Source: Confirmations of Promises to Pay"
 
     _gentle_key = "confirmed_promises"
@@ -42,19 +42,17 @@ class GentleFollowupSourcePromiseConfirm(models.AbstractModel):
     _gentle_action_field = "confirmed_promise_ids"
 
     @api.model
-    def _gentle_confirm_sql(self, company, date, partner_ids=None):
-        """SQL selecting the promises to pay to confirm on ``date``.
+    def _gentle_promise_conditions(self, company, date):
+        """The SQL conditions of the promises to pay to confirm on ``date``.
 
-        Columns: ``promise_id``, ``partner_id`` (commercial): open promises of
+        Those of the open promises of
         the company, not confirmed yet, recorded in the last
         ``CONFIRM_RECENT_DAYS`` days, promised for ``date`` or later, whose
         invoices have not received the promised amount yet, of a customer not
         paused.
         """
         if not company.gentle_promise_confirm:
-            return SQL(
-                "SELECT NULL::int AS promise_id, NULL::int AS partner_id WHERE FALSE"
-            )
+            return None
         self.env["gentle.payment.promise"].flush_model(
             [
                 "company_id",
@@ -77,7 +75,7 @@ class GentleFollowupSourcePromiseConfirm(models.AbstractModel):
             SQL("gpp.date_promised >= %s", date),
             SQL("gpp.create_date >= %s", recent),
             SQL(
-                "NOT COALESCE((rp.gentle_paused ->> %s)::boolean, FALSE)",
+                "NOT COALESCE((customer.gentle_paused ->> %s)::boolean, FALSE)",
                 str(company.id),
             ),
             # Paid as promised already: the thank-you follows the decision.
@@ -91,40 +89,15 @@ class GentleFollowupSourcePromiseConfirm(models.AbstractModel):
                 company.currency_id.rounding / 2,
             ),
         ]
-        if partner_ids is not None:
-            conditions.append(
-                SQL("rp.commercial_partner_id = ANY(%s)", list(partner_ids))
-            )
-        return SQL(
-            """SELECT gpp.id AS promise_id, rp.commercial_partner_id AS partner_id
-                 FROM gentle_payment_promise gpp
-                 JOIN res_partner rp ON rp.id = gpp.partner_id
-                WHERE %s""",
-            SQL(" AND ").join(conditions),
-        )
+        return conditions
 
     @api.model
     def _gentle_due_sql(self, company, date, partner_ids=None):
-        return SQL(
-            "SELECT confirm.partner_id FROM (%s) confirm",
-            self._gentle_confirm_sql(company, date, partner_ids),
-        )
+        return self._gentle_promise_partners_sql(company, date, partner_ids)
 
     @api.model
     def _gentle_collect(self, company, date, partner_ids):
-        """``{partner id: promises}``, by promised date."""
-        Promise = self.env["gentle.payment.promise"]
-        ids = {}
-        for promise_id, partner_id in self.env.execute_query(
-            self._gentle_confirm_sql(company, date, partner_ids)
-        ):
-            ids.setdefault(partner_id, []).append(promise_id)
-        return {
-            partner_id: Promise.browse(promise_ids).sorted(
-                lambda p: (p.date_promised, p.id)
-            )
-            for partner_id, promise_ids in ids.items()
-        }
+        return self._gentle_promises_by_partner(company, date, partner_ids)
 
     @api.model
     def _gentle_joins(self, communication):
