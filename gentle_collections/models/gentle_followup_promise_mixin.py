@@ -2,7 +2,9 @@
 thanks, confirmations, broken-promise notes): promises selected by SQL
 conditions, by customer."""
 
-from odoo import api, models
+from markupsafe import Markup
+
+from odoo import Command, api, models
 from odoo.tools import SQL
 
 
@@ -65,3 +67,39 @@ class GentleFollowupPromiseMixin(models.AbstractModel):
             )
             for partner_id, promise_ids in ids.items()
         }
+
+    @api.model
+    def _gentle_promise_email_values(self, communication, channel):
+        """The promises on the email action (a source's
+        ``_gentle_action_values``): words of an email, on no other channel."""
+        promises = communication.items.get(self._gentle_key)
+        if not promises or channel != "email":
+            return {}
+        return {self._gentle_action_field: [Command.set(promises.ids)]}
+
+    @api.model
+    def _gentle_promise_contacts(self, communication):
+        """The contacts of the promised invoices, as a reminder of them (a
+        source's ``_gentle_recipients``)."""
+        return (
+            communication[self._gentle_draft_field]
+            .sudo()
+            .move_ids.partner_id.filtered("email")
+            .with_env(self.env)
+        )
+
+    @api.model
+    def _gentle_log_on_promises(self, actions, note):
+        """Note on each promise of ``actions`` what was done (a source's
+        ``_gentle_log``): ``note(channel label, state label)`` is the text."""
+        labels, states = self._gentle_action_labels(actions)
+        bodies = {}
+        for action in actions:
+            for promise in action[self._gentle_action_field]:
+                bodies[promise.id] = Markup("<p>%s</p>") % note(
+                    labels[action.channel], states[action.state]
+                )
+        if bodies:
+            self.env["gentle.payment.promise"].sudo().browse(
+                list(bodies)
+            )._message_log_batch(bodies=bodies)

@@ -15,9 +15,7 @@ locked once decided, and this source also passes over a promise thanked for.
 
 from datetime import timedelta
 
-from markupsafe import Markup
-
-from odoo import Command, api, models
+from odoo import api, models
 from odoo.tools import SQL
 
 from .gentle_followup_source_thanks import THANKS_RECENT_DAYS
@@ -112,19 +110,11 @@ class GentleFollowupSourceBrokenPromise(models.AbstractModel):
 
     @api.model
     def _gentle_action_values(self, communication, channel):
-        promises = communication.items.get(self._gentle_key)
-        if not promises or channel != "email":
-            return {}
-        return {self._gentle_action_field: [Command.set(promises.ids)]}
+        return self._gentle_promise_email_values(communication, channel)
 
     @api.model
     def _gentle_recipients(self, communication):
-        """The contacts of the promised invoices, as a reminder of them."""
-        return (
-            communication.broken_promise_ids.sudo()
-            .move_ids.partner_id.filtered("email")
-            .with_env(self.env)
-        )
+        return self._gentle_promise_contacts(communication)
 
     @api.model
     def _gentle_approval_changes(self, action):
@@ -141,17 +131,11 @@ class GentleFollowupSourceBrokenPromise(models.AbstractModel):
     @api.model
     def _gentle_log(self, actions):
         """Note on each broken promise that the customer was written to."""
-        labels, states = self._gentle_action_labels(actions)
-        bodies = {}
-        for action in actions:
-            for promise in action.broken_promise_ids:
-                bodies[promise.id] = Markup("<p>%s</p>") % self.env._(
-                    "Customer written to about the broken promise: %(channel)s "
-                    "(%(state)s)",
-                    channel=labels[action.channel],
-                    state=states[action.state],
-                )
-        if bodies:
-            self.env["gentle.payment.promise"].sudo().browse(
-                list(bodies)
-            )._message_log_batch(bodies=bodies)
+        self._gentle_log_on_promises(
+            actions,
+            lambda channel, state: self.env._(
+                "Customer written to about the broken promise: %(channel)s (%(state)s)",
+                channel=channel,
+                state=state,
+            ),
+        )

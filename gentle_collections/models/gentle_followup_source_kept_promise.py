@@ -9,8 +9,6 @@ ledger that keeps it from being thanked twice.
 
 from datetime import timedelta
 
-from markupsafe import Markup
-
 from odoo import api, models
 from odoo.tools import SQL
 
@@ -64,16 +62,11 @@ class GentleFollowupSourceKeptPromise(models.AbstractModel):
     @api.model
     def _gentle_log(self, actions):
         """Note the thank-you on each promise it was for."""
-        labels, states = self._gentle_action_labels(actions)
-        bodies = {}
-        for action in actions:
-            for promise in action.thanked_promise_ids:
-                bodies[promise.id] = Markup("<p>%s</p>") % self.env._(
-                    "Thank-you for keeping the promise: %(channel)s (%(state)s)",
-                    channel=labels[action.channel],
-                    state=states[action.state],
-                )
-        if bodies:
-            self.env["gentle.payment.promise"].sudo().browse(
-                list(bodies)
-            )._message_log_batch(bodies=bodies)
+        self._gentle_log_on_promises(
+            actions,
+            lambda channel, state: self.env._(
+                "Thank-you for keeping the promise: %(channel)s (%(state)s)",
+                channel=channel,
+                state=state,
+            ),
+        )

@@ -16,9 +16,7 @@ promised amount: a promise kept before its confirmation went out is thanked
 
 from datetime import datetime, time, timedelta
 
-from markupsafe import Markup
-
-from odoo import Command, api, models
+from odoo import api, models
 from odoo.tools import SQL
 
 from .gentle_followup_source_thanks import THANKS_RECENT_DAYS
@@ -119,19 +117,11 @@ class GentleFollowupSourcePromiseConfirm(models.AbstractModel):
 
     @api.model
     def _gentle_action_values(self, communication, channel):
-        promises = communication.items.get(self._gentle_key)
-        if not promises or channel != "email":
-            return {}
-        return {self._gentle_action_field: [Command.set(promises.ids)]}
+        return self._gentle_promise_email_values(communication, channel)
 
     @api.model
     def _gentle_recipients(self, communication):
-        """The contacts of the promised invoices, as a reminder of them."""
-        return (
-            communication.confirmed_promise_ids.sudo()
-            .move_ids.partner_id.filtered("email")
-            .with_env(self.env)
-        )
+        return self._gentle_promise_contacts(communication)
 
     @api.model
     def _gentle_approval_changes(self, action):
@@ -148,16 +138,11 @@ class GentleFollowupSourcePromiseConfirm(models.AbstractModel):
     @api.model
     def _gentle_log(self, actions):
         """Note the confirmation on each promise it confirmed."""
-        labels, states = self._gentle_action_labels(actions)
-        bodies = {}
-        for action in actions:
-            for promise in action.confirmed_promise_ids:
-                bodies[promise.id] = Markup("<p>%s</p>") % self.env._(
-                    "Promise confirmed to the customer: %(channel)s (%(state)s)",
-                    channel=labels[action.channel],
-                    state=states[action.state],
-                )
-        if bodies:
-            self.env["gentle.payment.promise"].sudo().browse(
-                list(bodies)
-            )._message_log_batch(bodies=bodies)
+        self._gentle_log_on_promises(
+            actions,
+            lambda channel, state: self.env._(
+                "Promise confirmed to the customer: %(channel)s (%(state)s)",
+                channel=channel,
+                state=state,
+            ),
+        )
