@@ -286,7 +286,7 @@ class AccountMove(models.Model):
         if self.gentle_hold_until and self.gentle_hold_until >= today:
             text = self.env._(
                 "On hold until %(date)s",
-                date=fields.Date.to_string(self.gentle_hold_until),
+                date=format_date(self.env, self.gentle_hold_until),
             )
             if self.gentle_hold_note:
                 text = f"{text} ({self.gentle_hold_note})"

@@ -114,7 +114,7 @@ class TestFollowupState(GentleFollowupCommon):
         with freeze_time("2026-11-10"):
             move.invalidate_recordset(["gentle_on_hold", "gentle_hold_reason"])
             self.assertTrue(move.gentle_on_hold)
-            self.assertIn("On hold until 2026-11-20", move.gentle_hold_reason)
+            self.assertIn("On hold until 11/20/2026", move.gentle_hold_reason)
             self.assertIn("Query", move.gentle_hold_reason)
             held = self.env["account.move"].search(
                 [("gentle_on_hold", "=", True), ("id", "=", move.id)]
