@@ -108,6 +108,12 @@ class GentlePaymentPlan(models.Model):
     )
     next_date = fields.Date(string="Next Due Date", compute="_compute_next_line")
     agreed_on = fields.Date(readonly=True, copy=False)
+    agreement_sent_on = fields.Date(
+        readonly=True,
+        copy=False,
+        help="When the follow-up sent the customer the confirmation of the "
+        "agreement (its schedule and a link to pay each instalment).",
+    )
     broken_on = fields.Date(
         readonly=True, copy=False, help="When a missed instalment broke the plan."
     )

@@ -344,6 +344,11 @@ class TestGentlePaymentPlan(GentlePlanCommon):
         reminders, three days before and on the due date, once each."""
         plan = self.make_plan()
         first, second, _third = plan.line_ids.sorted("date_due")
+        # The day of the agreement: its confirmation, no instalment reminder.
+        self.assertTrue(self.due_on(TODAY))
+        self.run_followup(TODAY)
+        self.assertEqual(plan.agreement_sent_on, TODAY)
+        self.assertFalse(self.reminders())
         self.assertFalse(self.due_on(date(2026, 3, 6)))  # 4 days before
         self.run_followup(date(2026, 3, 6))
         self.assertFalse(self.reminders())
@@ -422,7 +427,11 @@ class TestGentlePaymentPlan(GentlePlanCommon):
         self.assertIn(plan.name, body)
         self.assertIn("333.33", body)
         self.assertIn("the payment plan we agreed", body)
-        self.assertNotIn(self.invoice.name, body)
+        # The held invoice is named by the plan's agreement, not reminded of.
+        self.assertEqual(emails.agreed_plan_ids, plan)
+        reminder, agreement = body.split("o_gentle_plan_agreement")
+        self.assertNotIn(self.invoice.name, reminder)
+        self.assertIn(f"It covers the invoices {self.invoice.name}", agreement)
 
     def test_preview_shows_and_sends_the_instalment_reminder(self):
         plan = self.make_plan()
