@@ -82,6 +82,7 @@ class GentlePaymentPlan(models.Model):
     state = fields.Selection(
         [
             ("draft", "Draft"),
+            ("proposed", "Proposed"),
             ("agreed", "Agreed"),
             ("completed", "Completed"),
             ("broken", "Broken"),
@@ -132,7 +133,7 @@ class GentlePaymentPlan(models.Model):
     @api.depends("amount_total", "move_ids.amount_residual_signed", "state")
     def _compute_amounts(self):
         for plan in self:
-            if plan.state in ("draft", "cancelled"):
+            if plan.state in ("draft", "proposed", "cancelled"):
                 plan.amount_paid = 0.0
                 plan.amount_due = plan.amount_total
                 continue
@@ -263,16 +264,20 @@ class GentlePaymentPlan(models.Model):
     # Actions
     # ------------------------------------------------------------------
 
-    def action_agree(self):
-        """Check the instalments, hold the invoices and resolve the case."""
+    def _gentle_check_agreeable(self, states):
+        """Raise unless the plan is in ``states`` with invoices and instalments
+        due today or later."""
         today = fields.Date.context_today(self)
         for plan in self:
-            if plan.state != "draft":
+            if plan.state not in states:
                 raise UserError(
                     self.env._(
-                        "Plan %(plan)s is not a draft: only a draft plan can be "
-                        "agreed.",
+                        "Plan %(plan)s is %(state)s: only a draft or proposed plan "
+                        "can be agreed, and only a draft proposed.",
                         plan=plan.name,
+                        state=dict(
+                            self._fields["state"]._description_selection(self.env)
+                        )[plan.state],
                     )
                 )
             if not plan.move_ids:
@@ -301,6 +306,32 @@ class GentlePaymentPlan(models.Model):
                         ),
                     )
                 )
+
+    def action_propose(self):
+        """Propose the draft to the customer: its terms are frozen and the
+        customer can accept it on the plan's portal page."""
+        self._gentle_check_agreeable(("draft",))
+        for plan in self:
+            plan._gentle_refresh_total()
+            plan._gentle_check_sum()
+        self.with_context(gentle_plan_action=True).write({"state": "proposed"})
+        for plan in self:
+            plan.message_post(
+                body=self.env._(
+                    "Plan proposed to the customer, who can accept it on the "
+                    "portal: %(url)s",
+                    url=plan.get_base_url() + plan.access_url,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_agree(self):
+        """Check the instalments, hold the invoices and resolve the case; the
+        follow-up confirms the agreement to the customer at its next run."""
+        today = fields.Date.context_today(self)
+        self._gentle_check_agreeable(("draft", "proposed"))
+        for plan in self:
             plan._gentle_refresh_total()
             plan.with_context(gentle_plan_action=True).write(
                 {"state": "agreed", "agreed_on": today}
@@ -320,10 +351,26 @@ class GentlePaymentPlan(models.Model):
                 case.action_resolve()
         return True
 
+    def _gentle_accept_online(self):
+        """The customer accepts the proposed plan on the portal (``self`` is
+        the plan as the portal checked it: sudo)."""
+        self.ensure_one()
+        if self.state != "proposed":
+            raise UserError(
+                self.env._(
+                    "Plan %(plan)s is not waiting for your agreement.", plan=self.name
+                )
+            )
+        self.action_agree()
+        self.message_post(
+            body=self.env._("The customer accepted the plan on the portal."),
+            subtype_xmlid="mail.mt_note",
+        )
+
     def action_cancel(self):
         """Cancel the plan; follow-up of its invoices resumes."""
         for plan in self:
-            if plan.state not in ("draft", "agreed"):
+            if plan.state not in ("draft", "proposed", "agreed"):
                 raise UserError(
                     self.env._(
                         "Plan %(plan)s is already closed.",
@@ -334,7 +381,7 @@ class GentlePaymentPlan(models.Model):
         return True
 
     def action_draft(self):
-        self.filtered(lambda p: p.state == "cancelled").with_context(
+        self.filtered(lambda p: p.state in ("proposed", "cancelled")).with_context(
             gentle_plan_action=True
         ).write({"state": "draft"})
         return True

@@ -1,10 +1,12 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from freezegun import freeze_time
+from lxml import etree
 
-from odoo import Command
+from odoo import Command, fields, http
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -154,6 +156,62 @@ class TestGentlePaymentPlan(GentlePlanCommon):
             self.assertEqual([a for _d, a in schedule], [142.86] * 6 + [142.84])
             self.assertEqual(schedule[1][0], date(2026, 3, 24))
             self.assertAlmostEqual(sum(a for _d, a in schedule), 1000.0, places=6)
+
+    def test_default_view_shows_drafts_proposed_and_running_plans(self):
+        """The plans' menu opens on drafts, proposed and running plans; closed
+        ones (cancelled, completed, broken) only through their filters."""
+        draft = self.make_plan(self.invoice, agree=False)
+        proposed = self.make_plan(self.invoice_2, agree=False)
+        with freeze_time(TODAY):
+            proposed.action_propose()
+        agreed = self.make_plan(self.other_invoice)
+        cancelled = self.make_plan(self.invoice, agree=False)
+        cancelled.action_cancel()
+        action = self.env.ref("gentle_collections.gentle_payment_plan_action")
+        defaults = [
+            key.removeprefix("search_default_")
+            for key, value in safe_eval(action.context).items()
+            if key.startswith("search_default_") and value
+        ]
+        arch = etree.fromstring(
+            self.env["gentle.payment.plan"].get_view(
+                action.search_view_id.id, "search"
+            )["arch"]
+        )
+        domain = []
+        for name in defaults:
+            [node] = arch.xpath(f"//filter[@name='{name}']")
+            domain += safe_eval(node.get("domain"))
+        shown = self.env["gentle.payment.plan"].search(domain)
+        for plan in (draft, proposed, agreed):
+            self.assertIn(plan, shown, plan.state)
+        self.assertNotIn(cancelled, shown)
+
+    def test_propose_to_customer_freezes_the_terms(self):
+        plan = self.make_plan(self.invoice, agree=False)
+        with freeze_time(TODAY):
+            plan.action_propose()
+        self.assertEqual(plan.state, "proposed")
+        self.assertFalse(plan.agreed_on)
+        self.assertIn("/my/payment_plans/", plan.message_ids[0].body)
+        # Proposed: the invoices are not on hold yet, the terms are frozen.
+        self.assertFalse(self.invoice.gentle_on_hold)
+        with self.assertRefused(UserError, "no longer a draft", records=plan.line_ids):
+            plan.line_ids[0].amount = 1.0
+        with freeze_time(TODAY), self.assertRefused(UserError, "only a draft proposed"):
+            plan.action_propose()
+        with freeze_time(TODAY):
+            plan.action_agree()
+        self.assertEqual(plan.state, "agreed")
+        self.assertEqual(plan.agreed_on, TODAY)
+        with freeze_time(TODAY), self.assertRefused(UserError, "only a draft"):
+            plan.action_agree()
+        # Reset to draft from proposed, to change the terms.
+        other = self.make_plan(self.invoice_2, agree=False)
+        with freeze_time(TODAY):
+            other.action_propose()
+        other.action_draft()
+        self.assertEqual(other.state, "draft")
 
     def test_create_plan_from_the_customer_overdue_invoices(self):
         plan = self.make_plan(agree=False)
@@ -713,3 +771,103 @@ class TestGentlePaymentPlanPortal(GentlePlanCommon, HttpCase):
         page = self.url_open(f"/my/payment_plans/{other.id}")
         self.assertNotIn(other.name, page.text)
         self.assertTrue(page.url.endswith("/my"), page.url)
+
+    def proposed_plan(self, moves):
+        """A plan proposed to the customer, its first instalment in ten days
+        (the portal accepts it at the real today)."""
+        wizard = self.propose(
+            moves, date_first=fields.Date.today() + timedelta(days=10)
+        )
+        plan = self.env["gentle.payment.plan"].browse(
+            wizard.action_create_plan()["res_id"]
+        )
+        plan.action_propose()
+        return plan
+
+    def accept(self, plan, access_token=None, csrf=True):
+        # Never empty: url_open sends a GET without data.
+        data = {"accept": "1"}
+        if csrf:
+            data["csrf_token"] = http.Request.csrf_token(self)
+        if access_token:
+            data["access_token"] = access_token
+        return self.url_open(
+            f"/my/payment_plans/{plan.id}/accept", data=data, allow_redirects=False
+        )
+
+    def test_customer_accepts_a_proposed_plan_on_the_portal(self):
+        plan = self.proposed_plan(self.invoice)
+        self.authenticate("gentle_plan_portal", "gentle_plan_portal")
+        page = self.url_open(f"/my/payment_plans/{plan.id}")
+        self.assertIn("Accept this payment plan", page.text)
+        response = self.accept(plan)
+        self.assertEqual(response.status_code, 303, response.text[:500])
+        self.assertTrue(
+            response.headers["Location"].endswith(f"/my/payment_plans/{plan.id}")
+        )
+        self.env.invalidate_all()
+        self.assertEqual(plan.state, "agreed")
+        self.assertEqual(plan.agreed_on, fields.Date.today())
+        self.assertTrue(
+            plan.message_ids.filtered(
+                lambda m: "accepted the plan on the portal" in str(m.body)
+            )
+        )
+        # The engine confirms it at the customer's next run.
+        due = self.env["gentle.followup.source.plan_confirm"]._gentle_collect(
+            self.company, fields.Date.today(), [self.customer.id]
+        )
+        self.assertEqual(due[self.customer.id], plan)
+        page = self.url_open(f"/my/payment_plans/{plan.id}")
+        self.assertNotIn("Accept this payment plan", page.text)
+
+    def test_accepted_with_the_access_token_without_logging_in(self):
+        plan = self.proposed_plan(self.invoice)
+        token = plan.sudo()._portal_ensure_token()
+        self.authenticate(None, None)
+        response = self.accept(plan, access_token=token)
+        self.assertEqual(response.status_code, 303, response.text[:500])
+        self.assertIn(f"access_token={token}", response.headers["Location"])
+        self.env.invalidate_all()
+        self.assertEqual(plan.state, "agreed")
+
+    def test_hostile_accepts_are_refused_and_change_nothing(self):
+        plan = self.proposed_plan(self.invoice)
+        other = self.proposed_plan(self.other_invoice)
+        agreed = self.make_plan(self.invoice_2)
+        watched = plan | other | agreed
+        before = {p: (p.state, p.agreed_on, len(p.message_ids)) for p in watched}
+
+        def unchanged():
+            self.env.invalidate_all()
+            for p in watched:
+                self.assertEqual(
+                    (p.state, p.agreed_on, len(p.message_ids)), before[p], p.name
+                )
+
+        # Anonymous, wrong token, or none.
+        self.authenticate(None, None)
+        self.assertEqual(
+            self.accept(plan, access_token="not-the-token").status_code, 403
+        )
+        self.assertEqual(self.accept(plan).status_code, 403)
+        unchanged()
+        # Another customer's plan, logged in as this customer.
+        self.authenticate("gentle_plan_portal", "gentle_plan_portal")
+        self.assertEqual(self.accept(other).status_code, 403)
+        self.assertEqual(
+            self.accept(
+                other, access_token=plan.sudo()._portal_ensure_token()
+            ).status_code,
+            403,
+        )
+        # Already agreed: nothing to accept.
+        self.assertEqual(self.accept(agreed).status_code, 400)
+        # No CSRF token: refused by Odoo before the route runs.
+        with self.assertLogs("odoo.http", "WARNING"):
+            self.assertEqual(self.accept(plan, csrf=False).status_code, 400)
+        # A GET does not accept.
+        self.assertEqual(
+            self.url_open(f"/my/payment_plans/{plan.id}/accept").status_code, 405
+        )
+        unchanged()
