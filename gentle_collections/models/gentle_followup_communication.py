@@ -543,5 +543,69 @@ class GentleFollowupCommunication(models.Model):
             lambda line: (line.date_due, line.id)
         )
 
+    def _gentle_plan_kept(self):
+        """Whether the customer already paid an instalment of a plan the
+        message reminds of: only then is it thanked for keeping to it."""
+        self.ensure_one()
+        return any(
+            line.state == "paid"
+            for line in self._gentle_instalment_lines()
+            .plan_id.with_context(gentle_plan_today=self.date)
+            .line_ids
+        )
+
+    def _gentle_instalment_intro(self):
+        """The reminder of an instalment before any was paid, as paragraphs."""
+        return self._gentle_render_view(
+            "gentle_collections.gentle_followup_instalment_intro"
+        )
+
+    def _gentle_instalment_intro_texts(self):
+        """One sentence per plan reminded of, before any instalment was paid:
+        its first (or next) instalment, the amount and the date spelled out."""
+        self.ensure_one()
+        texts = []
+        for plan, lines in self._gentle_instalment_lines().grouped("plan_id").items():
+            line = lines[0]
+            first = (
+                line
+                == plan.line_ids.sorted(lambda x: (x.date_due, x.sequence, x.id))[:1]
+            )
+            values = {
+                "amount": self._gentle_amount(line.amount, line.currency_id),
+                "plan": plan.name,
+                "date": self._gentle_long_date(line.date_due),
+            }
+            if line.date_due >= self.date:
+                text = (
+                    self.env._(
+                        "Your first instalment of %(amount)s under the payment "
+                        "plan %(plan)s is due on %(date)s.",
+                        **values,
+                    )
+                    if first
+                    else self.env._(
+                        "Your next instalment of %(amount)s under the payment "
+                        "plan %(plan)s is due on %(date)s.",
+                        **values,
+                    )
+                )
+            else:
+                text = (
+                    self.env._(
+                        "Your first instalment of %(amount)s under the payment "
+                        "plan %(plan)s was due on %(date)s.",
+                        **values,
+                    )
+                    if first
+                    else self.env._(
+                        "Your next instalment of %(amount)s under the payment "
+                        "plan %(plan)s was due on %(date)s.",
+                        **values,
+                    )
+                )
+            texts.append(text)
+        return texts
+
     def _gentle_instalment_amount(self, line):
         return self._gentle_amount(line.amount - line.paid_amount, line.currency_id)

@@ -450,6 +450,45 @@ class TestGentlePaymentPlan(GentlePlanCommon):
         self.run_followup(date(2026, 4, 7))
         self.assertEqual(self.reminders()[-1].plan_line_ids, second)
 
+    def instalment_reminder(self, day):
+        """Run the follow-up on ``day``; the instalment reminder it sent."""
+        before = self.reminders()
+        self.run_followup(day)
+        sent = self.reminders() - before
+        self.assertEqual(len(sent), 1, day)
+        return sent, str(sent.mail_message_id.body).replace("&nbsp;", "\xa0")
+
+    def test_first_instalment_wording_until_one_is_paid(self):
+        """Before any instalment is paid the reminder announces the first one
+        (a cent short still counts as unpaid); once one is paid, it thanks the
+        customer for keeping to the plan."""
+        plan = self.make_plan()
+        self.run_followup(TODAY)  # the agreement's confirmation
+        first_template = self.env.ref(
+            "gentle_collections.mail_template_plan_first_instalment"
+        )
+        sent, body = self.instalment_reminder(date(2026, 3, 7))
+        self.assertEqual(sent.communication_id.mail_template_id, first_template)
+        self.assertIn(
+            f"Your first instalment of $\xa0500.00 under the payment plan "
+            f"{plan.name} is due on March 10, 2026.",
+            body,
+        )
+        self.assertNotIn("keeping to", body)
+        self.pay(self.invoice, 499.99, date(2026, 3, 8))
+        sent, body = self.instalment_reminder(date(2026, 3, 10))
+        self.assertEqual(sent.communication_id.mail_template_id, first_template)
+        self.assertIn("Your first instalment of $\xa0500.00", body)
+        self.assertNotIn("keeping to", body)
+        self.pay(self.invoice, 0.01, date(2026, 3, 11))
+        sent, body = self.instalment_reminder(date(2026, 4, 7))
+        self.assertEqual(
+            sent.communication_id.mail_template_id,
+            self.env.ref("gentle_collections.mail_template_plan_instalment"),
+        )
+        self.assertIn("Thank you for keeping to the payment plan", body)
+        self.assertNotIn("Your first instalment", body)
+
     def test_late_agreement_sends_the_due_reminder_only(self):
         """An instalment agreed for today skips the pre-due reminder; a run that
         missed the pre-due days sends the due reminder once."""
@@ -484,7 +523,13 @@ class TestGentlePaymentPlan(GentlePlanCommon):
         self.assertIn(self.invoice_2.name, body)
         self.assertIn(plan.name, body)
         self.assertIn("333.33", body)
-        self.assertIn("the payment plan we agreed", body)
+        # No instalment paid yet: the first one announced, no thanks.
+        self.assertIn(
+            f"Your first instalment of $\xa0333.33 under the payment plan "
+            f"{plan.name} is due on March 10, 2026.",
+            str(body).replace("&nbsp;", "\xa0"),
+        )
+        self.assertNotIn("keeping to", body)
         # The held invoice is named by the plan's agreement, not reminded of.
         self.assertEqual(emails.agreed_plan_ids, plan)
         reminder, agreement = body.split("o_gentle_plan_agreement")
