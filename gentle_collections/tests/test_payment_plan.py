@@ -136,7 +136,11 @@ class TestGentlePaymentPlan(GentlePlanCommon):
                     (date(2026, 5, 10), 333.34),
                 ],
             )
-            self.assertIn("333.34", wizard.preview)
+            self.assertEqual(
+                [(line.date_due, line.amount) for line in wizard.preview_line_ids],
+                wizard._gentle_schedule(),
+            )
+            self.assertFalse(wizard.preview_error)
             # Down payment first, the rest shared; weekly.
             wizard.write({"down_payment": 100.0, "frequency": "weekly"})
             self.assertEqual(
@@ -156,6 +160,39 @@ class TestGentlePaymentPlan(GentlePlanCommon):
             self.assertEqual([a for _d, a in schedule], [142.86] * 6 + [142.84])
             self.assertEqual(schedule[1][0], date(2026, 3, 24))
             self.assertAlmostEqual(sum(a for _d, a in schedule), 1000.0, places=6)
+
+    def test_wizard_form_in_plain_words(self):
+        """The user's form: the amount to spread, a first due date a week ahead,
+        the instalments as dated lines, and why none when the terms are wrong."""
+        with freeze_time(TODAY):
+            form = Form(
+                self.env["gentle.payment.plan.propose"].with_context(
+                    active_model="account.move", active_ids=self.invoice.ids
+                )
+            )
+            self.assertEqual(form.date_first, date(2026, 3, 9))
+            self.assertEqual(form.amount_total, 1000.0)
+            self.assertEqual(
+                self.env["gentle.payment.plan.propose"]._fields["amount_total"].string,
+                "Amount to spread",
+            )
+            self.assertEqual(
+                form.preview_line_ids._records[0]["date_due"], date(2026, 3, 9)
+            )
+            self.assertEqual(len(form.preview_line_ids), 3)
+            self.assertFalse(form.preview_error)
+            form.date_first = date(2026, 3, 1)
+            self.assertIn("in the past", form.preview_error)
+            self.assertEqual(len(form.preview_line_ids), 0)
+            form.date_first = TODAY
+            self.assertFalse(form.preview_error)
+            wizard = form.save()
+            plan = self.env["gentle.payment.plan"].browse(
+                wizard.action_create_plan()["res_id"]
+            )
+        self.assertEqual(plan.line_ids.sorted("date_due")[0].date_due, TODAY)
+        arch = self.env["gentle.payment.plan.propose"].get_view()["arch"]
+        self.assertIn('widget="date"', arch)
 
     def test_default_view_shows_drafts_proposed_and_running_plans(self):
         """The plans' menu opens on drafts, proposed and running plans; closed
