@@ -6,6 +6,7 @@ from lxml import etree
 from odoo import Command, fields, http
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tools.misc import hmac
 from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -853,6 +854,32 @@ class TestGentlePaymentPlanPortal(GentlePlanCommon, HttpCase):
         page = self.url_open(f"/my/payment_plans/{other.id}")
         self.assertNotIn(other.name, page.text)
         self.assertTrue(page.url.endswith("/my"), page.url)
+
+    def test_each_open_instalment_can_be_paid_from_the_plan_page(self):
+        plan = self.make_plan(self.invoice)
+        first, second, _third = plan.line_ids.sorted("date_due")
+        self.pay(self.invoice, 333.33, date(2026, 3, 9))
+        self.assertEqual(first.state, "paid")
+        self.assertFalse(first._gentle_pay_url())
+        url = second._gentle_pay_url()
+        params = dict(part.split("=", 1) for part in url.split("?", 1)[1].split("&"))
+        self.assertEqual(params["invoice_id"], str(self.invoice.id))
+        self.assertEqual(float(params["amount"]), 333.33)
+        # The token /payment/pay checks (payment.utils.check_access_token).
+        self.assertEqual(
+            params["access_token"],
+            hmac(
+                self.env(su=True),
+                "generate_access_token",
+                f"{self.customer.id}|333.33|{self.invoice.currency_id.id}",
+            ),
+        )
+        self.authenticate("gentle_plan_portal", "gentle_plan_portal")
+        page = self.url_open(f"/my/payment_plans/{plan.id}")
+        self.assertEqual(page.text.count("o_gentle_pay_instalment"), 2)
+        self.assertIn(params["access_token"], page.text)
+        # The payment link opens Odoo's payment page.
+        self.assertEqual(self.url_open(url).status_code, 200)
 
     def proposed_plan(self, moves):
         """A plan proposed to the customer, its first instalment in ten days
