@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_amount, format_date
 
 from .gentle_support_tier import OPEN_CASE_STATES
 
@@ -114,6 +115,14 @@ class GentlePaymentPlan(models.Model):
         copy=False,
         help="When the follow-up sent the customer the confirmation of the "
         "agreement (its schedule and a link to pay each instalment).",
+    )
+    agreement_pdf_id = fields.Many2one(
+        "ir.attachment",
+        string="Agreement PDF",
+        readonly=True,
+        copy=False,
+        help="The agreement as sent to the customer: rendered once, when its "
+        "confirmation is first emailed, and reused.",
     )
     broken_on = fields.Date(
         readonly=True, copy=False, help="When a missed instalment broke the plan."
@@ -350,6 +359,51 @@ class GentlePaymentPlan(models.Model):
                 case.write({"outcome": "plan_agreed"})
                 case.action_resolve()
         return True
+
+    def _gentle_report_texts(self):
+        """``(summary, grace)``: the agreement's sentences in its PDF, in the
+        customer's language."""
+        self.ensure_one()
+        env = self.with_context(lang=self.partner_id.lang or self.env.lang).env
+        return (
+            env._(
+                "Agreed on %(date)s for a total of %(total)s.",
+                date=format_date(env, self.agreed_on, date_format="long"),
+                total=format_amount(env, self.amount_total, self.currency_id),
+            ),
+            env._(
+                "An instalment not paid within %(days)s days of its due date ends "
+                "the plan; the usual follow-up of the invoices then resumes.",
+                days=self.grace_days,
+            ),
+        )
+
+    def _gentle_agreement_pdf(self):
+        """The agreement's PDF, rendered and stored on the plan the first time
+        it is needed, reused after."""
+        self.ensure_one()
+        plan = self.sudo()
+        if plan.agreement_pdf_id:
+            return plan.agreement_pdf_id
+        content, _type = (
+            self.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf("gentle_collections.gentle_payment_plan_report", plan.ids)
+        )
+        plan.agreement_pdf_id = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": f"{plan.name.replace('/', '-')}.pdf",
+                    "raw": content,
+                    "mimetype": "application/pdf",
+                    "res_model": plan._name,
+                    "res_id": plan.id,
+                }
+            )
+        )
+        return plan.agreement_pdf_id
 
     def _gentle_accept_online(self):
         """The customer accepts the proposed plan on the portal (``self`` is

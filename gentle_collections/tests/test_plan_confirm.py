@@ -100,6 +100,17 @@ class TestGentlePlanConfirm(GentleFollowupCommon):
         self.assertIn(f"/my/payment_plans/{plan.id}?access_token=", body)
         self.assertIn(plan.sudo().access_token, body)
         self.assertEqual(message["subject"], f"{self.company.name}: your payment plan")
+        # The agreement's PDF, stored on the plan once and attached.
+        pdf = plan.sudo().agreement_pdf_id
+        self.assertTrue(pdf)
+        self.assertEqual(message["attachments"], [pdf.name])
+        self.assertEqual(pdf.name, f"{plan.name.replace('/', '-')}.pdf")
+        self.assertEqual(plan._gentle_agreement_pdf(), pdf, "never rendered again")
+        # (Tests render the report as HTML: no wkhtmltopdf in test mode.)
+        self.assertIn(
+            "Agreed on November 9, 2026 for a total of $\xa02,000.00.",
+            pdf.raw.decode().replace("&nbsp;", "\xa0"),
+        )
         self.assertEqual(message["emails"], ["ann.customer@example.com"])
         self.assertEqual(
             email.communication_id.mail_template_id,
@@ -146,6 +157,10 @@ class TestGentlePlanConfirm(GentleFollowupCommon):
         self.assertNotIn("Dear", body)
         self.assertNotIn(AGREEMENT_EN, body)
         self.assertEqual(message["subject"], "Ma Société\xa0: votre échéancier")
+        self.assertIn(
+            "Convenu le 9 novembre 2026 pour un total de $\xa02\xa0000,00.",
+            plan.sudo().agreement_pdf_id.raw.decode().replace("&nbsp;", "\xa0"),
+        )
 
     def test_paused_customer_is_not_confirmed(self):
         plan = self.agree()
