@@ -65,6 +65,7 @@
         "views/gentle_collections_menus.xml",
         "report/gentle_analytics_views.xml",
         "data/gentle_payment_plan_data.xml",
+        "report/gentle_payment_plan_report.xml",
         "views/gentle_payment_plan_views.xml",
         "views/gentle_payment_plan_portal_templates.xml",
         "wizards/gentle_payment_plan_propose_views.xml",

@@ -1,5 +1,7 @@
+from werkzeug.exceptions import BadRequest, Forbidden
+
 from odoo import http
-from odoo.exceptions import AccessError, MissingError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -49,3 +51,32 @@ class GentlePaymentPlanPortal(CustomerPortal):
             **kw,
         )
         return request.render("gentle_collections.portal_gentle_plan_page", values)
+
+    @http.route(
+        ["/my/payment_plans/<int:plan_id>/accept"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_gentle_plan_accept(self, plan_id, access_token=None, **kw):
+        """The customer accepts a proposed plan: only its own customer (or the
+        holder of its access token), only while it is proposed."""
+        try:
+            plan = self._document_check_access(
+                "gentle.payment.plan", plan_id, access_token
+            )
+        except (AccessError, MissingError) as error:
+            raise Forbidden() from error
+        if plan.state != "proposed":
+            raise BadRequest(
+                request.env._("This payment plan is not waiting for your agreement.")
+            )
+        try:
+            plan._gentle_accept_online()
+        except UserError as error:
+            raise BadRequest(error.args[0]) from error
+        url = plan.access_url
+        if access_token:
+            url += f"?access_token={access_token}"
+        return request.redirect(url)

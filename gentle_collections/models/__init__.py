@@ -27,6 +27,7 @@ from . import (
     gentle_followup_source_instalment,
     gentle_followup_source_invoice,
     gentle_followup_source_kept_promise,
+    gentle_followup_source_plan_confirm,
     gentle_followup_source_promise_confirm,
     gentle_followup_source_thanks,
     gentle_followup_template,

@@ -171,6 +171,14 @@ class GentleFollowupAction(models.Model):
         string="Broken Promises Noted",
         help="The broken promises to pay this action wrote to the customer about.",
     )
+    agreed_plan_ids = fields.Many2many(
+        "gentle.payment.plan",
+        "gentle_followup_action_agreed_plan_rel",
+        "action_id",
+        "plan_id",
+        string="Plan Agreements Confirmed",
+        help="The payment plans whose agreement this action confirmed to the customer.",
+    )
     currency_id = fields.Many2one(
         "res.currency", related="company_id.currency_id", store=True
     )
@@ -221,6 +229,7 @@ class GentleFollowupAction(models.Model):
         "plan_line_ids",
         "confirmed_promise_ids",
         "broken_promise_ids",
+        "agreed_plan_ids",
     )
     def _compute_name(self):
         labels = dict(CHANNELS)
@@ -246,6 +255,7 @@ class GentleFollowupAction(models.Model):
         return (
             self.level_id.name
             or (self.nudged_move_ids and self.env._("Early-payment discount"))
+            or (self.agreed_plan_ids and self.env._("Payment plan agreement"))
             or (self.plan_line_ids and self.env._("Instalment reminder"))
             or (self.confirmed_promise_ids and self.env._("Promise confirmation"))
             or (self.broken_promise_ids and self.env._("Broken promise"))

@@ -178,6 +178,10 @@ class GentleFollowupChannel(models.AbstractModel):
             return
         recipients = self._gentle_recipients(action)
         attachments, left_out = self._gentle_attachments(action)
+        if action.company_id.gentle_attachment_limit_mb > 0:
+            # The agreements confirmed: their PDF, rendered once per plan.
+            for plan in action.agreed_plan_ids:
+                attachments |= plan._gentle_agreement_pdf()
         company = action.company_id
         message = (
             self._gentle_chatter(action.partner_id)

@@ -124,6 +124,12 @@ class GentleFollowupCommunication(models.Model):
         string="Broken Promises Noted",
         readonly=True,
     )
+    agreed_plan_ids = fields.Many2many(
+        "gentle.payment.plan",
+        "gentle_followup_communication_agreed_plan_rel",
+        string="Plan Agreements Confirmed",
+        readonly=True,
+    )
     nudge_line_ids = fields.Many2many(
         "account.move.line",
         "gentle_followup_communication_nudge_rel",
@@ -308,6 +314,13 @@ class GentleFollowupCommunication(models.Model):
                     Markup(body) + part, Message
                 )
 
+    def _gentle_plan_agreement(self):
+        """The payment plans a message confirms: each one's schedule, what
+        happens when an instalment is missed, and its portal link."""
+        return self._gentle_render_view(
+            "gentle_collections.gentle_followup_plan_agreement"
+        )
+
     def _gentle_instalment_table(self):
         """The plan instalments a message reminds of, as a table."""
         return self._gentle_render_view(
@@ -485,11 +498,111 @@ class GentleFollowupCommunication(models.Model):
             ).values()
         ]
 
+    def _gentle_agreed_plans(self):
+        self.ensure_one()
+        return self.agreed_plan_ids.sudo().with_context(gentle_plan_today=self.date)
+
+    def _gentle_plan_intro_text(self, plan):
+        """What the customer agreed, in one sentence."""
+        return self.env._(
+            "Thank you for agreeing the payment plan %(plan)s with us. As agreed, "
+            "you will pay %(total)s in %(count)s instalments:",
+            plan=plan.name,
+            total=self._gentle_amount(plan.amount_total, plan.currency_id),
+            count=len(plan.line_ids),
+        )
+
+    def _gentle_plan_covers_text(self, plan):
+        """The invoices ``plan`` pays, and that their reminders stop."""
+        return self.env._(
+            "It covers the invoices %(invoices)s: we will not send you reminders "
+            "about them while the plan runs, only a friendly note a few days "
+            "before each instalment.",
+            invoices=", ".join(plan.move_ids.sorted("name").mapped("name")),
+        )
+
+    def _gentle_plan_grace_text(self, plan):
+        """What happens when an instalment of ``plan`` is missed."""
+        return self.env._(
+            "If an instalment is not paid within %(days)s days of its due date, "
+            "the plan ends and the usual reminders of the invoices resume. If a "
+            "date no longer suits you, simply reply to this email before it "
+            "comes: we will find a solution together.",
+            days=plan.grace_days,
+        )
+
+    def _gentle_long_date(self, date):
+        return format_date(self.env, date, date_format="long")
+
     def _gentle_instalment_lines(self):
         self.ensure_one()
         return self.instalment_ids.with_context(gentle_plan_today=self.date).sorted(
             lambda line: (line.date_due, line.id)
         )
+
+    def _gentle_plan_kept(self):
+        """Whether the customer already paid an instalment of a plan the
+        message reminds of: only then is it thanked for keeping to it."""
+        self.ensure_one()
+        return any(
+            line.state == "paid"
+            for line in self._gentle_instalment_lines()
+            .plan_id.with_context(gentle_plan_today=self.date)
+            .line_ids
+        )
+
+    def _gentle_instalment_intro(self):
+        """The reminder of an instalment before any was paid, as paragraphs."""
+        return self._gentle_render_view(
+            "gentle_collections.gentle_followup_instalment_intro"
+        )
+
+    def _gentle_instalment_intro_texts(self):
+        """One sentence per plan reminded of, before any instalment was paid:
+        its first (or next) instalment, the amount and the date spelled out."""
+        self.ensure_one()
+        texts = []
+        for plan, lines in self._gentle_instalment_lines().grouped("plan_id").items():
+            line = lines[0]
+            first = (
+                line
+                == plan.line_ids.sorted(lambda x: (x.date_due, x.sequence, x.id))[:1]
+            )
+            values = {
+                "amount": self._gentle_amount(line.amount, line.currency_id),
+                "plan": plan.name,
+                "date": self._gentle_long_date(line.date_due),
+            }
+            if line.date_due >= self.date:
+                text = (
+                    self.env._(
+                        "Your first instalment of %(amount)s under the payment "
+                        "plan %(plan)s is due on %(date)s.",
+                        **values,
+                    )
+                    if first
+                    else self.env._(
+                        "Your next instalment of %(amount)s under the payment "
+                        "plan %(plan)s is due on %(date)s.",
+                        **values,
+                    )
+                )
+            else:
+                text = (
+                    self.env._(
+                        "Your first instalment of %(amount)s under the payment "
+                        "plan %(plan)s was due on %(date)s.",
+                        **values,
+                    )
+                    if first
+                    else self.env._(
+                        "Your next instalment of %(amount)s under the payment "
+                        "plan %(plan)s was due on %(date)s.",
+                        **values,
+                    )
+                )
+            texts.append(text)
+        return texts
 
     def _gentle_instalment_amount(self, line):
         return self._gentle_amount(line.amount - line.paid_amount, line.currency_id)

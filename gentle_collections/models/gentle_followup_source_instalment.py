@@ -26,6 +26,8 @@ class GentleFollowupSourceInstalment(models.AbstractModel):
     _gentle_key = "instalments"
     _gentle_sequence = 20
     _gentle_template = "gentle_collections.mail_template_plan_instalment"
+    # Its wording while no instalment of the plan was paid: no thanks yet.
+    _gentle_first_template = "gentle_collections.mail_template_plan_first_instalment"
     _gentle_draft_field = "instalment_ids"
     _gentle_action_field = "plan_line_ids"
 
@@ -125,6 +127,24 @@ class GentleFollowupSourceInstalment(models.AbstractModel):
         for instalments in items.values():
             instalments.sort(key=lambda item: (item[0].date_due, item[0].id))
         return dict(items)
+
+    @api.model
+    def _gentle_fill(self, communications, company, date, partner_ids):
+        """Word a message of instalments alone without thanks for keeping to
+        the plan while none of its instalments was paid."""
+        super()._gentle_fill(communications, company, date, partner_ids)
+        template = self.env.ref(self._gentle_template, raise_if_not_found=False)
+        first = self.env.ref(self._gentle_first_template, raise_if_not_found=False)
+        if not template or not first:
+            return
+        for communication in communications.values():
+            items = communication.items.get(self._gentle_key)
+            if communication.template != template or not items:
+                continue
+            lines = self._gentle_lines(communication)
+            plans = lines.plan_id.with_context(gentle_plan_today=date)
+            if not any(line.state == "paid" for line in plans.line_ids):
+                communication.template = first
 
     @api.model
     def _gentle_claim_keys(self, items):

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_amount, format_date
 
 from .gentle_support_tier import OPEN_CASE_STATES
 
@@ -82,6 +83,7 @@ class GentlePaymentPlan(models.Model):
     state = fields.Selection(
         [
             ("draft", "Draft"),
+            ("proposed", "Proposed"),
             ("agreed", "Agreed"),
             ("completed", "Completed"),
             ("broken", "Broken"),
@@ -108,6 +110,20 @@ class GentlePaymentPlan(models.Model):
     )
     next_date = fields.Date(string="Next Due Date", compute="_compute_next_line")
     agreed_on = fields.Date(readonly=True, copy=False)
+    agreement_sent_on = fields.Date(
+        readonly=True,
+        copy=False,
+        help="When the follow-up sent the customer the confirmation of the "
+        "agreement (its schedule and a link to pay each instalment).",
+    )
+    agreement_pdf_id = fields.Many2one(
+        "ir.attachment",
+        string="Agreement PDF",
+        readonly=True,
+        copy=False,
+        help="The agreement as sent to the customer: rendered once, when its "
+        "confirmation is first emailed, and reused.",
+    )
     broken_on = fields.Date(
         readonly=True, copy=False, help="When a missed instalment broke the plan."
     )
@@ -126,7 +142,7 @@ class GentlePaymentPlan(models.Model):
     @api.depends("amount_total", "move_ids.amount_residual_signed", "state")
     def _compute_amounts(self):
         for plan in self:
-            if plan.state in ("draft", "cancelled"):
+            if plan.state in ("draft", "proposed", "cancelled"):
                 plan.amount_paid = 0.0
                 plan.amount_due = plan.amount_total
                 continue
@@ -257,16 +273,20 @@ class GentlePaymentPlan(models.Model):
     # Actions
     # ------------------------------------------------------------------
 
-    def action_agree(self):
-        """Check the instalments, hold the invoices and resolve the case."""
+    def _gentle_check_agreeable(self, states):
+        """Raise unless the plan is in ``states`` with invoices and instalments
+        due today or later."""
         today = fields.Date.context_today(self)
         for plan in self:
-            if plan.state != "draft":
+            if plan.state not in states:
                 raise UserError(
                     self.env._(
-                        "Plan %(plan)s is not a draft: only a draft plan can be "
-                        "agreed.",
+                        "Plan %(plan)s is %(state)s: only a draft or proposed plan "
+                        "can be agreed, and only a draft proposed.",
                         plan=plan.name,
+                        state=dict(
+                            self._fields["state"]._description_selection(self.env)
+                        )[plan.state],
                     )
                 )
             if not plan.move_ids:
@@ -295,6 +315,32 @@ class GentlePaymentPlan(models.Model):
                         ),
                     )
                 )
+
+    def action_propose(self):
+        """Propose the draft to the customer: its terms are frozen and the
+        customer can accept it on the plan's portal page."""
+        self._gentle_check_agreeable(("draft",))
+        for plan in self:
+            plan._gentle_refresh_total()
+            plan._gentle_check_sum()
+        self.with_context(gentle_plan_action=True).write({"state": "proposed"})
+        for plan in self:
+            plan.message_post(
+                body=self.env._(
+                    "Plan proposed to the customer, who can accept it on the "
+                    "portal: %(url)s",
+                    url=plan.get_base_url() + plan.access_url,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_agree(self):
+        """Check the instalments, hold the invoices and resolve the case; the
+        follow-up confirms the agreement to the customer at its next run."""
+        today = fields.Date.context_today(self)
+        self._gentle_check_agreeable(("draft", "proposed"))
+        for plan in self:
             plan._gentle_refresh_total()
             plan.with_context(gentle_plan_action=True).write(
                 {"state": "agreed", "agreed_on": today}
@@ -314,10 +360,71 @@ class GentlePaymentPlan(models.Model):
                 case.action_resolve()
         return True
 
+    def _gentle_report_texts(self):
+        """``(summary, grace)``: the agreement's sentences in its PDF, in the
+        customer's language."""
+        self.ensure_one()
+        env = self.with_context(lang=self.partner_id.lang or self.env.lang).env
+        return (
+            env._(
+                "Agreed on %(date)s for a total of %(total)s.",
+                date=format_date(env, self.agreed_on, date_format="long"),
+                total=format_amount(env, self.amount_total, self.currency_id),
+            ),
+            env._(
+                "An instalment not paid within %(days)s days of its due date ends "
+                "the plan; the usual follow-up of the invoices then resumes.",
+                days=self.grace_days,
+            ),
+        )
+
+    def _gentle_agreement_pdf(self):
+        """The agreement's PDF, rendered and stored on the plan the first time
+        it is needed, reused after."""
+        self.ensure_one()
+        plan = self.sudo()
+        if plan.agreement_pdf_id:
+            return plan.agreement_pdf_id
+        content, _type = (
+            self.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf("gentle_collections.gentle_payment_plan_report", plan.ids)
+        )
+        plan.agreement_pdf_id = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": f"{plan.name.replace('/', '-')}.pdf",
+                    "raw": content,
+                    "mimetype": "application/pdf",
+                    "res_model": plan._name,
+                    "res_id": plan.id,
+                }
+            )
+        )
+        return plan.agreement_pdf_id
+
+    def _gentle_accept_online(self):
+        """The customer accepts the proposed plan on the portal (``self`` is
+        the plan as the portal checked it: sudo)."""
+        self.ensure_one()
+        if self.state != "proposed":
+            raise UserError(
+                self.env._(
+                    "Plan %(plan)s is not waiting for your agreement.", plan=self.name
+                )
+            )
+        self.action_agree()
+        self.message_post(
+            body=self.env._("The customer accepted the plan on the portal."),
+            subtype_xmlid="mail.mt_note",
+        )
+
     def action_cancel(self):
         """Cancel the plan; follow-up of its invoices resumes."""
         for plan in self:
-            if plan.state not in ("draft", "agreed"):
+            if plan.state not in ("draft", "proposed", "agreed"):
                 raise UserError(
                     self.env._(
                         "Plan %(plan)s is already closed.",
@@ -328,7 +435,7 @@ class GentlePaymentPlan(models.Model):
         return True
 
     def action_draft(self):
-        self.filtered(lambda p: p.state == "cancelled").with_context(
+        self.filtered(lambda p: p.state in ("proposed", "cancelled")).with_context(
             gentle_plan_action=True
         ).write({"state": "draft"})
         return True

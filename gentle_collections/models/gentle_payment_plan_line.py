@@ -1,5 +1,8 @@
+from werkzeug.urls import url_encode
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools.misc import hmac
 
 
 class GentlePaymentPlanLine(models.Model):
@@ -122,3 +125,33 @@ class GentlePaymentPlanLine(models.Model):
                         amount=line.currency_id.format(line.amount),
                     )
                 )
+
+    def _gentle_pay_url(self):
+        """A link paying what is left of this instalment online (Odoo's payment
+        link, ``/payment/pay``), on the plan's oldest invoice still owed, or
+        ``False`` when nothing is left or no invoice can take it."""
+        self.ensure_one()
+        plan = self.plan_id.sudo()
+        if plan.state != "agreed" or self.state == "paid":
+            return False
+        currency = plan.currency_id
+        moves = plan.move_ids.filtered(
+            lambda m: m.currency_id == currency and m.amount_residual > 0
+        ).sorted(lambda m: (m.invoice_date_due or m.date, m.id))
+        left = currency.round(self.amount - self.paid_amount)
+        if not moves or currency.compare_amounts(left, 0.0) <= 0:
+            return False
+        move = moves[0]
+        amount = min(left, move.amount_residual)
+        return "/payment/pay?" + url_encode(
+            {
+                "invoice_id": move.id,
+                "amount": amount,
+                # payment.utils.generate_access_token, which needs a request.
+                "access_token": hmac(
+                    self.env(su=True),
+                    "generate_access_token",
+                    f"{move.partner_id.id}|{amount}|{move.currency_id.id}",
+                ),
+            }
+        )

@@ -34,6 +34,7 @@ from . import (
     test_overview,
     test_payment_plan,
     test_payment_promise,
+    test_plan_confirm,
     test_policy_resolution_parity,
     test_portal_hardening,
     test_portal_privacy,

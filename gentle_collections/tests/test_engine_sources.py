@@ -328,6 +328,7 @@ class TestGentleOneMessage(GentleFollowupCommon):
             [source._name for source in engine._gentle_sources()],
             [
                 "gentle.followup.source.invoice",
+                "gentle.followup.source.plan_confirm",
                 "gentle.followup.source.instalment",
                 "gentle.followup.source.thanks",
                 "gentle.followup.source.kept_promise",

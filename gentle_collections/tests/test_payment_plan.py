@@ -1,10 +1,13 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from freezegun import freeze_time
+from lxml import etree
 
-from odoo import Command
+from odoo import Command, fields, http
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tools.misc import hmac
+from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -134,7 +137,11 @@ class TestGentlePaymentPlan(GentlePlanCommon):
                     (date(2026, 5, 10), 333.34),
                 ],
             )
-            self.assertIn("333.34", wizard.preview)
+            self.assertEqual(
+                [(line.date_due, line.amount) for line in wizard.preview_line_ids],
+                wizard._gentle_schedule(),
+            )
+            self.assertFalse(wizard.preview_error)
             # Down payment first, the rest shared; weekly.
             wizard.write({"down_payment": 100.0, "frequency": "weekly"})
             self.assertEqual(
@@ -154,6 +161,95 @@ class TestGentlePaymentPlan(GentlePlanCommon):
             self.assertEqual([a for _d, a in schedule], [142.86] * 6 + [142.84])
             self.assertEqual(schedule[1][0], date(2026, 3, 24))
             self.assertAlmostEqual(sum(a for _d, a in schedule), 1000.0, places=6)
+
+    def test_wizard_form_in_plain_words(self):
+        """The user's form: the amount to spread, a first due date a week ahead,
+        the instalments as dated lines, and why none when the terms are wrong."""
+        with freeze_time(TODAY):
+            form = Form(
+                self.env["gentle.payment.plan.propose"].with_context(
+                    active_model="account.move", active_ids=self.invoice.ids
+                )
+            )
+            self.assertEqual(form.date_first, date(2026, 3, 9))
+            self.assertEqual(form.amount_total, 1000.0)
+            self.assertEqual(
+                self.env["gentle.payment.plan.propose"]._fields["amount_total"].string,
+                "Amount to spread",
+            )
+            self.assertEqual(
+                form.preview_line_ids._records[0]["date_due"], date(2026, 3, 9)
+            )
+            self.assertEqual(len(form.preview_line_ids), 3)
+            self.assertFalse(form.preview_error)
+            form.date_first = date(2026, 3, 1)
+            self.assertIn("in the past", form.preview_error)
+            self.assertEqual(len(form.preview_line_ids), 0)
+            form.date_first = TODAY
+            self.assertFalse(form.preview_error)
+            wizard = form.save()
+            plan = self.env["gentle.payment.plan"].browse(
+                wizard.action_create_plan()["res_id"]
+            )
+        self.assertEqual(plan.line_ids.sorted("date_due")[0].date_due, TODAY)
+        arch = self.env["gentle.payment.plan.propose"].get_view()["arch"]
+        self.assertIn('widget="date"', arch)
+
+    def test_default_view_shows_drafts_proposed_and_running_plans(self):
+        """The plans' menu opens on drafts, proposed and running plans; closed
+        ones (cancelled, completed, broken) only through their filters."""
+        draft = self.make_plan(self.invoice, agree=False)
+        proposed = self.make_plan(self.invoice_2, agree=False)
+        with freeze_time(TODAY):
+            proposed.action_propose()
+        agreed = self.make_plan(self.other_invoice)
+        cancelled = self.make_plan(self.invoice, agree=False)
+        cancelled.action_cancel()
+        action = self.env.ref("gentle_collections.gentle_payment_plan_action")
+        defaults = [
+            key.removeprefix("search_default_")
+            for key, value in safe_eval(action.context).items()
+            if key.startswith("search_default_") and value
+        ]
+        arch = etree.fromstring(
+            self.env["gentle.payment.plan"].get_view(
+                action.search_view_id.id, "search"
+            )["arch"]
+        )
+        domain = []
+        for name in defaults:
+            [node] = arch.xpath(f"//filter[@name='{name}']")
+            domain += safe_eval(node.get("domain"))
+        shown = self.env["gentle.payment.plan"].search(domain)
+        for plan in (draft, proposed, agreed):
+            self.assertIn(plan, shown, plan.state)
+        self.assertNotIn(cancelled, shown)
+
+    def test_propose_to_customer_freezes_the_terms(self):
+        plan = self.make_plan(self.invoice, agree=False)
+        with freeze_time(TODAY):
+            plan.action_propose()
+        self.assertEqual(plan.state, "proposed")
+        self.assertFalse(plan.agreed_on)
+        self.assertIn("/my/payment_plans/", plan.message_ids[0].body)
+        # Proposed: the invoices are not on hold yet, the terms are frozen.
+        self.assertFalse(self.invoice.gentle_on_hold)
+        with self.assertRefused(UserError, "no longer a draft", records=plan.line_ids):
+            plan.line_ids[0].amount = 1.0
+        with freeze_time(TODAY), self.assertRefused(UserError, "only a draft proposed"):
+            plan.action_propose()
+        with freeze_time(TODAY):
+            plan.action_agree()
+        self.assertEqual(plan.state, "agreed")
+        self.assertEqual(plan.agreed_on, TODAY)
+        with freeze_time(TODAY), self.assertRefused(UserError, "only a draft"):
+            plan.action_agree()
+        # Reset to draft from proposed, to change the terms.
+        other = self.make_plan(self.invoice_2, agree=False)
+        with freeze_time(TODAY):
+            other.action_propose()
+        other.action_draft()
+        self.assertEqual(other.state, "draft")
 
     def test_create_plan_from_the_customer_overdue_invoices(self):
         plan = self.make_plan(agree=False)
@@ -344,6 +440,11 @@ class TestGentlePaymentPlan(GentlePlanCommon):
         reminders, three days before and on the due date, once each."""
         plan = self.make_plan()
         first, second, _third = plan.line_ids.sorted("date_due")
+        # The day of the agreement: its confirmation, no instalment reminder.
+        self.assertTrue(self.due_on(TODAY))
+        self.run_followup(TODAY)
+        self.assertEqual(plan.agreement_sent_on, TODAY)
+        self.assertFalse(self.reminders())
         self.assertFalse(self.due_on(date(2026, 3, 6)))  # 4 days before
         self.run_followup(date(2026, 3, 6))
         self.assertFalse(self.reminders())
@@ -387,6 +488,45 @@ class TestGentlePaymentPlan(GentlePlanCommon):
         self.run_followup(date(2026, 4, 7))
         self.assertEqual(self.reminders()[-1].plan_line_ids, second)
 
+    def instalment_reminder(self, day):
+        """Run the follow-up on ``day``; the instalment reminder it sent."""
+        before = self.reminders()
+        self.run_followup(day)
+        sent = self.reminders() - before
+        self.assertEqual(len(sent), 1, day)
+        return sent, str(sent.mail_message_id.body).replace("&nbsp;", "\xa0")
+
+    def test_first_instalment_wording_until_one_is_paid(self):
+        """Before any instalment is paid the reminder announces the first one
+        (a cent short still counts as unpaid); once one is paid, it thanks the
+        customer for keeping to the plan."""
+        plan = self.make_plan()
+        self.run_followup(TODAY)  # the agreement's confirmation
+        first_template = self.env.ref(
+            "gentle_collections.mail_template_plan_first_instalment"
+        )
+        sent, body = self.instalment_reminder(date(2026, 3, 7))
+        self.assertEqual(sent.communication_id.mail_template_id, first_template)
+        self.assertIn(
+            f"Your first instalment of $\xa0500.00 under the payment plan "
+            f"{plan.name} is due on March 10, 2026.",
+            body,
+        )
+        self.assertNotIn("keeping to", body)
+        self.pay(self.invoice, 499.99, date(2026, 3, 8))
+        sent, body = self.instalment_reminder(date(2026, 3, 10))
+        self.assertEqual(sent.communication_id.mail_template_id, first_template)
+        self.assertIn("Your first instalment of $\xa0500.00", body)
+        self.assertNotIn("keeping to", body)
+        self.pay(self.invoice, 0.01, date(2026, 3, 11))
+        sent, body = self.instalment_reminder(date(2026, 4, 7))
+        self.assertEqual(
+            sent.communication_id.mail_template_id,
+            self.env.ref("gentle_collections.mail_template_plan_instalment"),
+        )
+        self.assertIn("Thank you for keeping to the payment plan", body)
+        self.assertNotIn("Your first instalment", body)
+
     def test_late_agreement_sends_the_due_reminder_only(self):
         """An instalment agreed for today skips the pre-due reminder; a run that
         missed the pre-due days sends the due reminder once."""
@@ -421,8 +561,18 @@ class TestGentlePaymentPlan(GentlePlanCommon):
         self.assertIn(self.invoice_2.name, body)
         self.assertIn(plan.name, body)
         self.assertIn("333.33", body)
-        self.assertIn("the payment plan we agreed", body)
-        self.assertNotIn(self.invoice.name, body)
+        # No instalment paid yet: the first one announced, no thanks.
+        self.assertIn(
+            f"Your first instalment of $\xa0333.33 under the payment plan "
+            f"{plan.name} is due on March 10, 2026.",
+            str(body).replace("&nbsp;", "\xa0"),
+        )
+        self.assertNotIn("keeping to", body)
+        # The held invoice is named by the plan's agreement, not reminded of.
+        self.assertEqual(emails.agreed_plan_ids, plan)
+        reminder, agreement = body.split("o_gentle_plan_agreement")
+        self.assertNotIn(self.invoice.name, reminder)
+        self.assertIn(f"It covers the invoices {self.invoice.name}", agreement)
 
     def test_preview_shows_and_sends_the_instalment_reminder(self):
         plan = self.make_plan()
@@ -704,3 +854,129 @@ class TestGentlePaymentPlanPortal(GentlePlanCommon, HttpCase):
         page = self.url_open(f"/my/payment_plans/{other.id}")
         self.assertNotIn(other.name, page.text)
         self.assertTrue(page.url.endswith("/my"), page.url)
+
+    def test_each_open_instalment_can_be_paid_from_the_plan_page(self):
+        plan = self.make_plan(self.invoice)
+        first, second, _third = plan.line_ids.sorted("date_due")
+        self.pay(self.invoice, 333.33, date(2026, 3, 9))
+        self.assertEqual(first.state, "paid")
+        self.assertFalse(first._gentle_pay_url())
+        url = second._gentle_pay_url()
+        params = dict(part.split("=", 1) for part in url.split("?", 1)[1].split("&"))
+        self.assertEqual(params["invoice_id"], str(self.invoice.id))
+        self.assertEqual(float(params["amount"]), 333.33)
+        # The token /payment/pay checks (payment.utils.check_access_token).
+        self.assertEqual(
+            params["access_token"],
+            hmac(
+                self.env(su=True),
+                "generate_access_token",
+                f"{self.customer.id}|333.33|{self.invoice.currency_id.id}",
+            ),
+        )
+        self.authenticate("gentle_plan_portal", "gentle_plan_portal")
+        page = self.url_open(f"/my/payment_plans/{plan.id}")
+        self.assertEqual(page.text.count("o_gentle_pay_instalment"), 2)
+        self.assertIn(params["access_token"], page.text)
+        # The payment link opens Odoo's payment page.
+        self.assertEqual(self.url_open(url).status_code, 200)
+
+    def proposed_plan(self, moves):
+        """A plan proposed to the customer, its first instalment in ten days
+        (the portal accepts it at the real today)."""
+        wizard = self.propose(
+            moves, date_first=fields.Date.today() + timedelta(days=10)
+        )
+        plan = self.env["gentle.payment.plan"].browse(
+            wizard.action_create_plan()["res_id"]
+        )
+        plan.action_propose()
+        return plan
+
+    def accept(self, plan, access_token=None, csrf=True):
+        # Never empty: url_open sends a GET without data.
+        data = {"accept": "1"}
+        if csrf:
+            data["csrf_token"] = http.Request.csrf_token(self)
+        if access_token:
+            data["access_token"] = access_token
+        return self.url_open(
+            f"/my/payment_plans/{plan.id}/accept", data=data, allow_redirects=False
+        )
+
+    def test_customer_accepts_a_proposed_plan_on_the_portal(self):
+        plan = self.proposed_plan(self.invoice)
+        self.authenticate("gentle_plan_portal", "gentle_plan_portal")
+        page = self.url_open(f"/my/payment_plans/{plan.id}")
+        self.assertIn("Accept this payment plan", page.text)
+        response = self.accept(plan)
+        self.assertEqual(response.status_code, 303, response.text[:500])
+        self.assertTrue(
+            response.headers["Location"].endswith(f"/my/payment_plans/{plan.id}")
+        )
+        self.env.invalidate_all()
+        self.assertEqual(plan.state, "agreed")
+        self.assertEqual(plan.agreed_on, fields.Date.today())
+        self.assertTrue(
+            plan.message_ids.filtered(
+                lambda m: "accepted the plan on the portal" in str(m.body)
+            )
+        )
+        # The engine confirms it at the customer's next run.
+        due = self.env["gentle.followup.source.plan_confirm"]._gentle_collect(
+            self.company, fields.Date.today(), [self.customer.id]
+        )
+        self.assertEqual(due[self.customer.id], plan)
+        page = self.url_open(f"/my/payment_plans/{plan.id}")
+        self.assertNotIn("Accept this payment plan", page.text)
+
+    def test_accepted_with_the_access_token_without_logging_in(self):
+        plan = self.proposed_plan(self.invoice)
+        token = plan.sudo()._portal_ensure_token()
+        self.authenticate(None, None)
+        response = self.accept(plan, access_token=token)
+        self.assertEqual(response.status_code, 303, response.text[:500])
+        self.assertIn(f"access_token={token}", response.headers["Location"])
+        self.env.invalidate_all()
+        self.assertEqual(plan.state, "agreed")
+
+    def test_hostile_accepts_are_refused_and_change_nothing(self):
+        plan = self.proposed_plan(self.invoice)
+        other = self.proposed_plan(self.other_invoice)
+        agreed = self.make_plan(self.invoice_2)
+        watched = plan | other | agreed
+        before = {p: (p.state, p.agreed_on, len(p.message_ids)) for p in watched}
+
+        def unchanged():
+            self.env.invalidate_all()
+            for p in watched:
+                self.assertEqual(
+                    (p.state, p.agreed_on, len(p.message_ids)), before[p], p.name
+                )
+
+        # Anonymous, wrong token, or none.
+        self.authenticate(None, None)
+        self.assertEqual(
+            self.accept(plan, access_token="not-the-token").status_code, 403
+        )
+        self.assertEqual(self.accept(plan).status_code, 403)
+        unchanged()
+        # Another customer's plan, logged in as this customer.
+        self.authenticate("gentle_plan_portal", "gentle_plan_portal")
+        self.assertEqual(self.accept(other).status_code, 403)
+        self.assertEqual(
+            self.accept(
+                other, access_token=plan.sudo()._portal_ensure_token()
+            ).status_code,
+            403,
+        )
+        # Already agreed: nothing to accept.
+        self.assertEqual(self.accept(agreed).status_code, 400)
+        # No CSRF token: refused by Odoo before the route runs.
+        with self.assertLogs("odoo.http", "WARNING"):
+            self.assertEqual(self.accept(plan, csrf=False).status_code, 400)
+        # A GET does not accept.
+        self.assertEqual(
+            self.url_open(f"/my/payment_plans/{plan.id}/accept").status_code, 405
+        )
+        unchanged()

@@ -1,11 +1,14 @@
+from datetime import timedelta
+
 from dateutil.relativedelta import relativedelta
-from markupsafe import Markup, escape
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 # Ten years of monthly instalments: more is a typing error.
 MAX_INSTALMENTS = 120
+# The first due date proposed: a week ahead, time for the customer to agree.
+FIRST_DUE_DAYS = 7
 FREQUENCIES = {
     "weekly": relativedelta(weeks=1),
     "biweekly": relativedelta(weeks=2),
@@ -38,7 +41,7 @@ class GentlePaymentPlanPropose(models.TransientModel):
     )
     case_id = fields.Many2one("gentle.collection.case")
     amount_total = fields.Monetary(
-        string="Residual",
+        string="Amount to spread",
         compute="_compute_amount_total",
         currency_field="currency_id",
         help="What the invoices still owe, in company currency.",
@@ -58,15 +61,28 @@ class GentlePaymentPlanPropose(models.TransientModel):
     date_first = fields.Date(
         string="First Due Date",
         required=True,
-        default=fields.Date.context_today,
-        help="Due date of the down payment, or of the first instalment without one.",
+        default=lambda self: self._default_date_first(),
+        help="Due date of the down payment, or of the first instalment without "
+        "one; a week ahead by default.",
     )
     down_payment = fields.Monetary(
         currency_field="currency_id",
         help="Paid on the first due date; the instalments share the rest.",
     )
     grace_days = fields.Integer(default=5)
-    preview = fields.Html(compute="_compute_preview", sanitize=False)
+    preview_line_ids = fields.One2many(
+        "gentle.payment.plan.propose.line",
+        "propose_id",
+        string="Proposed Instalments",
+        compute="_compute_preview",
+    )
+    preview_error = fields.Char(
+        compute="_compute_preview", help="Why no instalments can be proposed yet."
+    )
+
+    @api.model
+    def _default_date_first(self):
+        return fields.Date.context_today(self) + timedelta(days=FIRST_DUE_DAYS)
 
     @api.depends("move_ids")
     def _compute_amount_total(self):
@@ -83,20 +99,14 @@ class GentlePaymentPlanPropose(models.TransientModel):
             try:
                 schedule = wizard._gentle_schedule()
             except (UserError, ValidationError) as error:
-                wizard.preview = Markup("<p class='text-danger'>%s</p>") % error.args[0]
+                wizard.preview_line_ids = [Command.clear()]
+                wizard.preview_error = error.args[0]
                 continue
-            rows = Markup("").join(
-                Markup("<tr><td>%s</td><td class='text-end'>%s</td></tr>")
-                % (
-                    escape(fields.Date.to_string(day)),
-                    wizard.currency_id.format(amount),
-                )
-                for day, amount in schedule
-            )
-            wizard.preview = Markup(
-                "<table class='table table-sm'><thead><tr><th>%s</th>"
-                "<th class='text-end'>%s</th></tr></thead><tbody>%s</tbody></table>"
-            ) % (self.env._("Due date"), self.env._("Amount"), rows)
+            wizard.preview_error = False
+            wizard.preview_line_ids = [Command.clear()] + [
+                Command.create({"sequence": index, "date_due": day, "amount": amount})
+                for index, (day, amount) in enumerate(schedule, 1)
+            ]
 
     # ------------------------------------------------------------------
     # Opening
@@ -203,8 +213,8 @@ class GentlePaymentPlanPropose(models.TransientModel):
         ):
             raise ValidationError(
                 self.env._(
-                    "The down payment must be between zero and the residual "
-                    "%(total)s (not %(down)s).",
+                    "The down payment must be between zero and the amount to "
+                    "spread, %(total)s (not %(down)s).",
                     total=currency.format(self.amount_total),
                     down=currency.format(self.down_payment),
                 )
@@ -229,7 +239,7 @@ class GentlePaymentPlanPropose(models.TransientModel):
     def _gentle_schedule(self):
         """``[(date, amount)]``: the down payment (if any) on the first date, then
         equal instalments at the frequency; the last one absorbs the rounding so
-        that the amounts add up exactly to the residual."""
+        that the amounts add up exactly to the amount to spread."""
         self.ensure_one()
         self._gentle_check()
         currency = self.currency_id
@@ -280,3 +290,22 @@ class GentlePaymentPlanPropose(models.TransientModel):
             "view_mode": "form",
             "target": "current",
         }
+
+
+class GentlePaymentPlanProposeLine(models.TransientModel):
+    """One instalment the proposal would create, as the wizard shows it."""
+
+    _name = "gentle.payment.plan.propose.line"
+    _description = "Proposed Payment Plan Instalment"
+    _order = "sequence, id"
+
+    propose_id = fields.Many2one(
+        "gentle.payment.plan.propose",
+        string="Proposal",
+        required=True,
+        ondelete="cascade",
+    )
+    sequence = fields.Integer()
+    currency_id = fields.Many2one(related="propose_id.currency_id")
+    date_due = fields.Date(string="Due Date", readonly=True)
+    amount = fields.Monetary(currency_field="currency_id", readonly=True)
