@@ -408,9 +408,11 @@ class GentleOverview(models.AbstractModel):
     @api.model
     def _gentle_approvals_domain(self, today):
         """Follow-ups awaiting approval, as Collections → Approvals lists them:
-        those postponed past today wait out of the queue."""
+        one per message (all its channels); those postponed past today wait out
+        of the queue."""
         return [
             ("company_id", "=", self.env.company.id),
+            ("is_decision", "=", True),
             ("state", "=", "awaiting_approval"),
             "|",
             ("postponed_until", "=", False),

@@ -390,6 +390,12 @@ class TestFollowupRun(GentleFollowupCommon):
         self.assertEqual(rows.partner_id, self.customer | second)
         row = rows.filtered(lambda a: a.partner_id == self.customer)
         self.assertEqual(len(row), 1)
+        # The Overview counts decisions too: two, not four actions.
+        with freeze_time("2026-11-10"):
+            figures = (
+                self.env["gentle.overview"].with_company(self.company).get_figures()
+            )
+        self.assertEqual(figures["approvals"], 2)
         self.assertEqual(row.amount_due, move.amount_residual)
         self.assertEqual(row.channels, "email, letter")
         with freeze_time("2026-11-13"):
