@@ -84,6 +84,7 @@
     "assets": {
         "web.assets_backend": [
             "gentle_collections/static/src/overview/*",
+            "gentle_collections/static/src/settings/*",
         ],
         "web.assets_tests": [
             "gentle_collections/static/tests/tours/**/*",

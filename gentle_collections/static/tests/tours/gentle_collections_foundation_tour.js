@@ -22,6 +22,20 @@ registry.category("web_tour.tours").add("gentle_collections_foundation_tour", {
             trigger: ".o_settings_container:has(div[name='gentle_window_start'])",
         },
         {
+            content: "The settings open at the Collections block, not at the top",
+            trigger: "#gentle_contact_window",
+            run() {
+                const settings = this.anchor.closest(".settings");
+                const top = this.anchor.getBoundingClientRect().top;
+                const view = settings.getBoundingClientRect();
+                if (settings.scrollTop === 0 || top < view.top || top > view.top + view.height / 2) {
+                    throw new Error(
+                        `Collections block not at the top of the settings (scrollTop ${settings.scrollTop}, block at ${top}px)`
+                    );
+                }
+            },
+        },
+        {
             content: "Open the contact window earlier",
             trigger: "div[name='gentle_window_start'] input",
             run: "edit 08:00",
