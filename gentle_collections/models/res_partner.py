@@ -109,9 +109,12 @@ class ResPartner(models.Model):
         compute="_compute_gentle_counts", groups="base.group_user"
     )
     gentle_failed_count = fields.Integer(
-        string="Failed Sends",
+        string="Failed Actions",
         compute="_compute_gentle_counts",
         groups="base.group_user",
+        help="Follow-up actions the engine could not carry out for this customer "
+        "(for example no email address, or a letter that could not be rendered); "
+        "emails that left but bounced or are stuck are counted in Emails to Check.",
     )
     gentle_outbox_count = fields.Integer(
         string="Emails to Check",
