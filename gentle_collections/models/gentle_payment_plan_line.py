@@ -129,7 +129,10 @@ class GentlePaymentPlanLine(models.Model):
     def _gentle_pay_url(self):
         """A link paying what is left of this instalment online (Odoo's payment
         link, ``/payment/pay``), on the plan's oldest invoice still owed, or
-        ``False`` when nothing is left or no invoice can take it."""
+        ``False`` when nothing is left or no invoice can take it. An instalment
+        larger than that invoice's balance is still paid whole: the payment
+        settles the next invoices of the plan with the rest
+        (``payment.transaction._gentle_settle_plans``)."""
         self.ensure_one()
         plan = self.plan_id.sudo()
         if plan.state != "agreed" or self.state == "paid":
@@ -142,7 +145,7 @@ class GentlePaymentPlanLine(models.Model):
         if not moves or currency.compare_amounts(left, 0.0) <= 0:
             return False
         move = moves[0]
-        amount = min(left, move.amount_residual)
+        amount = left
         return "/payment/pay?" + url_encode(
             {
                 "invoice_id": move.id,

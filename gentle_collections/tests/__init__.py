@@ -33,6 +33,7 @@ from . import (
     test_outbox,
     test_overview,
     test_payment_plan,
+    test_payment_plan_pay,
     test_payment_promise,
     test_plan_confirm,
     test_policy_resolution_parity,
