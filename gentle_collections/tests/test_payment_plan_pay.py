@@ -88,7 +88,11 @@ class TestGentlePlanPayOnline(TransactionCase):
         )
         tx._handle_notification_data(
             "demo",
-            {"reference": reference, "payment_details": "4242", "simulated_state": "done"},
+            {
+                "reference": reference,
+                "payment_details": "4242",
+                "simulated_state": "done",
+            },
         )
         tx._post_process()
         self.assertEqual(tx.state, "done")
@@ -134,7 +138,11 @@ class TestGentlePlanPayOnline(TransactionCase):
         )
         tx._handle_notification_data(
             "demo",
-            {"reference": tx.reference, "payment_details": "4242", "simulated_state": "done"},
+            {
+                "reference": tx.reference,
+                "payment_details": "4242",
+                "simulated_state": "done",
+            },
         )
         tx._post_process()
         self.env.invalidate_all()
