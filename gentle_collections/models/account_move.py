@@ -577,8 +577,12 @@ class AccountMove(models.Model):
         )
         Behaviour = self.env["gentle.payment.behaviour"]
         expected = Behaviour._gentle_expected(
-            (move.id, move.company_id.id, move.commercial_partner_id.id,
-             move.invoice_date_due)
+            (
+                move.id,
+                move.company_id.id,
+                move.commercial_partner_id.id,
+                move.invoice_date_due,
+            )
             for move in open_moves
         )
         for move in self:

@@ -185,7 +185,12 @@ class GentleLevelReport(models.Model):
     _rec_name = "level_id"
     _depends = {
         "gentle.followup.history": [
-            "company_id", "partner_id", "move_id", "level_id", "date", "action_ids"
+            "company_id",
+            "partner_id",
+            "move_id",
+            "level_id",
+            "date",
+            "action_ids",
         ],
         "gentle.followup.action": ["state", "tone"],
         "gentle.followup.level": ["policy_id", "tone"],
@@ -283,9 +288,7 @@ class GentleLevelReport(models.Model):
         flags, rates = [], []
         for days in PAID_WITHIN_DAYS:
             within = Behaviour._gentle_paid_within_sql(paid_on, SQL("h.date"), days)
-            flags.append(
-                SQL("(%s)::int AS %s", within, SQL.identifier(f"paid_{days}"))
-            )
+            flags.append(SQL("(%s)::int AS %s", within, SQL.identifier(f"paid_{days}")))
             rates.append(
                 SQL(
                     """CASE WHEN %(within)s THEN 100.0

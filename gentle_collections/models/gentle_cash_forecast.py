@@ -97,9 +97,7 @@ class GentleCashForecast(models.Model):
                     f"{week:02d}",
                     self.env._(
                         "Week of %(date)s",
-                        date=format_date(
-                            self.env, monday + timedelta(weeks=week - 1)
-                        ),
+                        date=format_date(self.env, monday + timedelta(weeks=week - 1)),
                     ),
                 )
                 for week in range(1, WEEKS + 1)

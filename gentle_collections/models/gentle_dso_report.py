@@ -56,8 +56,7 @@ class GentleDsoReport(models.Model):
     sales = fields.Monetary(
         string="Credit Sales",
         readonly=True,
-        help="Posted customer invoices and receipts of the month, by "
-        "accounting date.",
+        help="Posted customer invoices and receipts of the month, by accounting date.",
     )
     sales_90 = fields.Monetary(
         string="Credit Sales (90 Days)",

@@ -94,7 +94,9 @@ class GentleOverview(models.AbstractModel):
             "trend": [
                 {
                     "date": fields.Date.to_string(month["date"]),
-                    "label": format_date(self.env, month["date"], date_format="MMM yyyy"),
+                    "label": format_date(
+                        self.env, month["date"], date_format="MMM yyyy"
+                    ),
                     "receivable": month["receivable"],
                     "overdue": month["overdue"],
                     "dso": month["dso"],

@@ -187,9 +187,9 @@ class TestGentleCashForecast(GentleBehaviourCommon):
             ["week"],
         )
         labels = dict(
-            self.env["gentle.cash.forecast"]._fields["week"]._description_selection(
-                self.env
-            )
+            self.env["gentle.cash.forecast"]
+            ._fields["week"]
+            ._description_selection(self.env)
         )
         totals = {group["week"]: group["amount_residual"] for group in groups}
         self.assertEqual(

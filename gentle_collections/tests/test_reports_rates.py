@@ -28,7 +28,9 @@ class TestGentleAgeingByCustomer(GentleFollowupCommon):
     def test_every_bucket_shows_for_a_customer_with_two(self):
         today = self.env.execute_query(SQL("SELECT CURRENT_DATE"))[0][0]
         customer = self._gentle_customer("Two Buckets")
-        self._gentle_invoice(customer, today, due=today + timedelta(days=5), amount=300.0)
+        self._gentle_invoice(
+            customer, today, due=today + timedelta(days=5), amount=300.0
+        )
         self._gentle_invoice(
             customer, today - timedelta(days=70), due=today - timedelta(days=45)
         )
@@ -95,9 +97,9 @@ class TestGentleReminderRates(GentleFollowupCommon):
         Report, frozen = self._report(now)
         with frozen:
             return {
-                group[groupby][0] if isinstance(group[groupby], tuple) else group[
-                    groupby
-                ]: group
+                group[groupby][0]
+                if isinstance(group[groupby], tuple)
+                else group[groupby]: group
                 for group in Report.read_group(
                     [("partner_id", "in", list(self.invoices_partners))],
                     [
@@ -271,7 +273,9 @@ class TestGentleDsoReport(GentleFollowupCommon):
             (october.opening, october.sales, october.receivable, october.overdue),
             (1000.0, 2000.0, 2600.0, 600.0),
         )
-        self.assertEqual((october.cei, october.collected, october.dso), (40.0, 400.0, 78.0))
+        self.assertEqual(
+            (october.cei, october.collected, october.dso), (40.0, 400.0, 78.0)
+        )
         september = by_date[date(2026, 9, 30)]
         # 800 paid on 10 September: collected; nothing overdue at the end.
         self.assertEqual((september.collected, september.overdue), (800.0, 0.0))
