@@ -1,5 +1,5 @@
 from odoo import fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 # (column, SQL type) of a month's row, from gentle.overview._gentle_months.
 COLUMNS = (
@@ -24,11 +24,17 @@ class GentleDsoReport(models.Model):
     _description = "DSO and CEI per Month"
     _auto = False
     _order = "company_id, month"
-    _rec_name = "month"
+    _rec_name = "name"
+    # A month is one row: a group of months shows the average of the month-end
+    # figures and ratios (receivable, overdue, DSO, CEI) and the sum of the
+    # flows (sales, collected).
 
+    name = fields.Char(string="Month", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
-    month = fields.Date(readonly=True, help="The first day of the month.")
+    month = fields.Date(
+        string="Month Start", readonly=True, help="The first day of the month."
+    )
     date = fields.Date(
         string="Month End",
         readonly=True,
@@ -38,19 +44,19 @@ class GentleDsoReport(models.Model):
     opening = fields.Monetary(
         string="Receivable at Start",
         readonly=True,
-        aggregator=None,
+        aggregator="avg",
         help="Open customer receivables at the end of the month before.",
     )
     receivable = fields.Monetary(
         string="Receivable at End",
         readonly=True,
-        aggregator=None,
+        aggregator="avg",
         help="Open customer receivables at the month's end.",
     )
     overdue = fields.Monetary(
         string="Overdue at End",
         readonly=True,
-        aggregator=None,
+        aggregator="avg",
         help="The part of the receivable at the month's end past its due date.",
     )
     sales = fields.Monetary(
@@ -61,14 +67,14 @@ class GentleDsoReport(models.Model):
     sales_90 = fields.Monetary(
         string="Credit Sales (90 Days)",
         readonly=True,
-        aggregator=None,
+        aggregator="avg",
         help="Credit sales of the 90 days to the month's end, which the DSO "
         "compares the receivable with.",
     )
     dso = fields.Float(
         string="DSO",
         readonly=True,
-        aggregator=None,
+        aggregator="avg",
         digits=(16, 1),
         help="Days sales outstanding at the month's end: the receivable over the "
         "credit sales of the last 90 days, times 90. Empty without sales.",
@@ -81,7 +87,7 @@ class GentleDsoReport(models.Model):
     cei = fields.Float(
         string="CEI (%)",
         readonly=True,
-        aggregator=None,
+        aggregator="avg",
         digits=(16, 1),
         help="Collection effectiveness index of the month: (receivable at start "
         "+ credit sales − receivable at end) / (receivable at start + credit "
@@ -101,8 +107,9 @@ class GentleDsoReport(models.Model):
             for index, month in enumerate(months, start=1):
                 rows.append(
                     SQL(
-                        "(%s::int, %s::int, %s::int, %s)",
+                        "(%s::int, %s::varchar, %s::int, %s::int, %s)",
                         company.id * 100 + index,
+                        format_date(self.env, month["date"], date_format="MMMM yyyy"),
                         company.id,
                         company.currency_id.id,
                         SQL(", ").join(
@@ -111,7 +118,7 @@ class GentleDsoReport(models.Model):
                         ),
                     )
                 )
-        names = ", ".join(["id", "company_id", "currency_id", *dict(COLUMNS)])
+        names = ", ".join(["id", "name", "company_id", "currency_id", *dict(COLUMNS)])
         return SQL(
             f"SELECT * FROM (VALUES %s) AS t({names})",  # noqa: S608 - constant names
             SQL(", ").join(rows),
