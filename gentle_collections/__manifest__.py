@@ -64,6 +64,8 @@
         "views/gentle_collection_case_portal_templates.xml",
         "views/gentle_collections_menus.xml",
         "report/gentle_analytics_views.xml",
+        "report/gentle_dso_report_views.xml",
+        "report/gentle_cash_forecast_views.xml",
         "data/gentle_payment_plan_data.xml",
         "report/gentle_payment_plan_report.xml",
         "views/gentle_payment_plan_views.xml",

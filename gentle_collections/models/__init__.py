@@ -36,6 +36,7 @@ from . import (
     gentle_late_fee_charge,
     gentle_outbox,
     gentle_overview,
+    gentle_payment_behaviour,
     gentle_payment_plan,
     gentle_payment_plan_line,
     gentle_payment_promise,
@@ -58,3 +59,5 @@ from . import (
 
 # SQL views last: they read the columns of the models above.
 from . import gentle_analytics  # isort: skip
+from . import gentle_cash_forecast  # isort: skip
+from . import gentle_dso_report  # isort: skip

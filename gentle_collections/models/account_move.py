@@ -18,7 +18,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount, format_date
 
-from .account_move_line import CHASED_MOVE_TYPES
+from .account_move_line import CHASED_MOVE_TYPES, CLOSED_PAYMENT_STATES
 from .gentle_score_snapshot import GRADES
 from .gentle_support_tier import OPEN_CASE_STATES
 
@@ -532,3 +532,64 @@ class AccountMove(models.Model):
         return self.env["gentle.late.fee.charge"]._gentle_charge_late_fee(
             self, date, policy
         )
+
+    # ------------------------------------------------------------------
+    # Expected payment date (gentle.payment.behaviour)
+    # ------------------------------------------------------------------
+
+    gentle_expected_date = fields.Date(
+        string="Expected Payment",
+        compute="_compute_gentle_expected",
+        help="When this open invoice is expected to be paid: its due date plus "
+        "the median days late of the customer's invoices paid in the last 12 "
+        "months (from 3 of them), else of all customers of the company, else the "
+        "due date. Read afresh each time, never stored.",
+        groups="base.group_user",
+    )
+    gentle_expected_note = fields.Char(
+        string="Expected Payment Basis",
+        compute="_compute_gentle_expected",
+        help="Why the payment is expected then, in one line.",
+        groups="base.group_user",
+    )
+
+    @api.depends(
+        "state",
+        "move_type",
+        "payment_state",
+        "amount_residual",
+        "invoice_date_due",
+        "commercial_partner_id",
+    )
+    @api.depends_context("company")
+    def _compute_gentle_expected(self):
+        # Not stored: it moves with today and with every payment of the
+        # customer's other invoices; one query for all the invoices in self.
+        open_moves = self.filtered(
+            lambda move: (
+                move.state == "posted"
+                and move.move_type in CHASED_MOVE_TYPES
+                and move.amount_residual > 0
+                and move.payment_state not in CLOSED_PAYMENT_STATES
+                and move.invoice_date_due
+                and move.id
+            )
+        )
+        Behaviour = self.env["gentle.payment.behaviour"]
+        expected = Behaviour._gentle_expected(
+            (
+                move.id,
+                move.company_id.id,
+                move.commercial_partner_id.id,
+                move.invoice_date_due,
+            )
+            for move in open_moves
+        )
+        for move in self:
+            found = expected.get(move.id) if move.id else None
+            move.gentle_expected_date = found.date if found else False
+            move.gentle_expected_note = (
+                Behaviour._gentle_expected_note(found.basis, found.delay, found.count)
+                if found
+                else False
+            )

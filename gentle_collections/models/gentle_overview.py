@@ -51,12 +51,10 @@ class GentleOverview(models.AbstractModel):
         today = self._gentle_today()
         periods = self._gentle_periods(today)
         receivable, overdue = self._gentle_receivable(company, today)
-        collected = self._gentle_collected(company, periods)
-        days = self._gentle_trend_days(today)
-        sales = self._gentle_sales_by_day(company, days[0] - timedelta(days=DSO_DAYS))
-        history = self._gentle_receivable_at(company, days[:-1])
-        history[today] = (receivable["amount"], overdue["amount"])
-        sales_90 = self._gentle_sales_in(sales, today - timedelta(days=DSO_DAYS), today)
+        months = self._gentle_months(
+            company, today, current=(receivable["amount"], overdue["amount"])
+        )
+        this_month, last_month = months[-1], months[-2]
         approvals = self._gentle_approvals(company, today)
         return {
             "company": company.name,
@@ -67,18 +65,18 @@ class GentleOverview(models.AbstractModel):
                 **overdue,
                 "share": self._gentle_ratio(overdue["amount"], receivable["amount"]),
             },
-            "collected_this_month": collected["this"],
-            "collected_last_month": collected["last"],
+            "collected_this_month": this_month["collected"],
+            "collected_last_month": last_month["collected"],
             "month": format_date(self.env, today, date_format="MMMM yyyy"),
             "last_month": format_date(
                 self.env, periods["last_start"], date_format="MMMM yyyy"
             ),
-            "sales_90": sales_90,
-            "dso": self._gentle_dso(receivable["amount"], sales_90),
+            "sales_90": this_month["sales_90"],
+            "dso": this_month["dso"],
             "best_dso": self._gentle_dso(
-                receivable["amount"] - overdue["amount"], sales_90
+                receivable["amount"] - overdue["amount"], this_month["sales_90"]
             ),
-            "cei": self._gentle_cei(history, sales, periods),
+            "cei": last_month["cei"],
             "promises_due_today": self._gentle_count(
                 "gentle.payment.promise", self._gentle_promises_due_domain(today)
             ),
@@ -95,18 +93,15 @@ class GentleOverview(models.AbstractModel):
             "outbox": self._gentle_count("gentle.outbox", self._gentle_outbox_domain()),
             "trend": [
                 {
-                    "date": fields.Date.to_string(day),
-                    "label": format_date(self.env, day, date_format="MMM yyyy"),
-                    "receivable": history[day][0],
-                    "overdue": history[day][1],
-                    "dso": self._gentle_dso(
-                        history[day][0],
-                        self._gentle_sales_in(
-                            sales, day - timedelta(days=DSO_DAYS), day
-                        ),
+                    "date": fields.Date.to_string(month["date"]),
+                    "label": format_date(
+                        self.env, month["date"], date_format="MMM yyyy"
                     ),
+                    "receivable": month["receivable"],
+                    "overdue": month["overdue"],
+                    "dso": month["dso"],
                 }
-                for day in days
+                for month in months
             ],
         }
 
@@ -270,71 +265,128 @@ class GentleOverview(models.AbstractModel):
             sum(amount for day, amount in sales.items() if date_from < day <= date_to)
         )
 
-    @api.model
-    def _gentle_cei(self, history, sales, periods):
-        """Collection effectiveness index of last month, in percent:
-        (receivable at its start + its credit sales − receivable at its end) /
-        (receivable at its start + its credit sales − current receivable at its
-        end) × 100; ``None`` when nothing was collectible."""
-        opening = history[periods["last_open"]][0]
-        closing, closing_late = history[periods["last_end"]]
-        month_sales = self._gentle_sales_in(
-            sales, periods["last_open"], periods["last_end"]
-        )
-        collectible = opening + month_sales - (closing - closing_late)
+    @staticmethod
+    def _gentle_cei(opening, sales, closing, closing_overdue):
+        """Collection effectiveness index of a month, in percent: (receivable
+        at its start + its credit sales − receivable at its end) / (receivable
+        at its start + its credit sales − current receivable at its end) × 100;
+        ``None`` when nothing was collectible."""
+        collectible = opening + sales - (closing - closing_overdue)
         if collectible <= 0:
             return None
-        return round((opening + month_sales - closing) / collectible * 100, 1)
+        return round((opening + sales - closing) / collectible * 100, 1)
+
+    @api.model
+    def _gentle_months(self, company, today, current=None):
+        """The figures of each month of the trend, oldest first: the one code
+        path of the Overview's trend, DSO, CEI and collected amounts, and of
+        Collections → Reporting → DSO and CEI per Month.
+
+        A month ends on its last day; the current month on ``today``. In a
+        fixed number of queries, whatever the book.
+
+        :param current: today's ``(receivable, overdue)`` when the caller has
+            them already (the Overview), else read from the ledger
+        :returns: list of dicts with ``date`` (the month's end), ``month``
+            (its first day), ``opening`` (receivable at the end of the month
+            before), ``receivable`` and ``overdue`` (at the month's end),
+            ``sales`` (credit sales of the month), ``sales_90`` (of the
+            ``DSO_DAYS`` days to its end), ``dso``, ``collected`` (payments
+            matched with receivables in the month) and ``cei``
+        """
+        days = self._gentle_trend_days(today)
+        first = days[0].replace(day=1)
+        opening_day = first - timedelta(days=1)
+        sales = self._gentle_sales_by_day(
+            company, opening_day - timedelta(days=DSO_DAYS)
+        )
+        history = self._gentle_receivable_at(company, [opening_day, *days[:-1]])
+        if current is None:
+            current = self._gentle_receivable_at(company, [today])[today]
+        history[today] = current
+        # The whole current month, as "collected this month" on the Overview.
+        collected = self._gentle_collected_by_month(
+            company, first, today.replace(day=1) + relativedelta(months=1, days=-1)
+        )
+        months = []
+        previous = opening_day
+        for day in days:
+            opening = history[previous][0]
+            receivable, overdue = history[day]
+            month_sales = self._gentle_sales_in(sales, previous, day)
+            sales_90 = self._gentle_sales_in(sales, day - timedelta(days=DSO_DAYS), day)
+            months.append(
+                {
+                    "date": day,
+                    "month": day.replace(day=1),
+                    "opening": opening,
+                    "receivable": receivable,
+                    "overdue": overdue,
+                    "sales": month_sales,
+                    "sales_90": sales_90,
+                    "dso": self._gentle_dso(receivable, sales_90),
+                    "collected": collected.get(day.replace(day=1), 0.0),
+                    "cei": self._gentle_cei(opening, month_sales, receivable, overdue),
+                }
+            )
+            previous = day
+        return months
 
     # ------------------------------------------------------------------
     # Collected
     # ------------------------------------------------------------------
 
     @api.model
-    def _gentle_collected_rows(self, company, date_from, date_to):
+    def _gentle_collected_sql(self, company, date_from, date_to):
         """Customer payments reconciled with receivables from ``date_from`` to
-        ``date_to`` (both included), by reconciliation date: ``[(payment line
-        id, reconciliation date, amount)]``. A payment is a payment's or a bank
-        statement line's entry; credit notes and write-offs do not count."""
+        ``date_to`` (both included), by reconciliation date: rows of (payment
+        line ``id``, reconciliation ``day``, ``amount``). A payment is a
+        payment's or a bank statement line's entry; credit notes and
+        write-offs do not count."""
         for model in ("account.move.line", "account.move", "account.partial.reconcile"):
             self.env[model].flush_model()
-        return self.env.execute_query(
-            SQL(
-                """SELECT pay.id, apr.max_date, apr.amount
-                     FROM account_partial_reconcile apr
-                     JOIN account_move_line aml ON aml.id = apr.debit_move_id
-                     JOIN account_move am ON am.id = aml.move_id
-                     JOIN account_move_line pay ON pay.id = apr.credit_move_id
-                     JOIN account_move pam ON pam.id = pay.move_id
-                    WHERE apr.company_id = %(company)s
-                      AND apr.max_date BETWEEN %(date_from)s AND %(date_to)s
-                      AND %(receivable)s
-                      AND pay.parent_state = 'posted'
-                      AND (pam.origin_payment_id IS NOT NULL
-                           OR pam.statement_line_id IS NOT NULL)""",
-                company=company.id,
-                date_from=date_from,
-                date_to=date_to,
-                receivable=SQL(" AND ").join(
-                    self.env["account.move.line"]._gentle_receivable_sql()
-                ),
-            )
+        return SQL(
+            """SELECT pay.id, apr.max_date AS day, apr.amount
+                 FROM account_partial_reconcile apr
+                 JOIN account_move_line aml ON aml.id = apr.debit_move_id
+                 JOIN account_move am ON am.id = aml.move_id
+                 JOIN account_move_line pay ON pay.id = apr.credit_move_id
+                 JOIN account_move pam ON pam.id = pay.move_id
+                WHERE apr.company_id = %(company)s
+                  AND apr.max_date BETWEEN %(date_from)s AND %(date_to)s
+                  AND %(receivable)s
+                  AND pay.parent_state = 'posted'
+                  AND (pam.origin_payment_id IS NOT NULL
+                       OR pam.statement_line_id IS NOT NULL)""",
+            company=company.id,
+            date_from=date_from,
+            date_to=date_to,
+            receivable=SQL(" AND ").join(
+                self.env["account.move.line"]._gentle_receivable_sql()
+            ),
         )
 
     @api.model
-    def _gentle_collected(self, company, periods):
-        rows = self._gentle_collected_rows(
-            company, periods["last_start"], periods["next_start"] - timedelta(days=1)
+    def _gentle_collected_rows(self, company, date_from, date_to):
+        """The rows of :meth:`_gentle_collected_sql`: ``[(payment line id,
+        reconciliation date, amount)]``."""
+        return self.env.execute_query(
+            self._gentle_collected_sql(company, date_from, date_to)
+        )
+
+    @api.model
+    def _gentle_collected_by_month(self, company, date_from, date_to):
+        """What :meth:`_gentle_collected_sql` collected, per month:
+        ``{first day of the month: amount}``, in one query."""
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT date_trunc('month', c.day)::date, SUM(c.amount)
+                     FROM (%s) c GROUP BY 1""",
+                self._gentle_collected_sql(company, date_from, date_to),
+            )
         )
         round_ = company.currency_id.round
-        return {
-            "this": round_(
-                sum(amount for _id, day, amount in rows if day >= periods["this_start"])
-            ),
-            "last": round_(
-                sum(amount for _id, day, amount in rows if day < periods["this_start"])
-            ),
-        }
+        return {month: round_(amount) for month, amount in rows}
 
     # ------------------------------------------------------------------
     # Promises, plans, cases, approvals, outbox
