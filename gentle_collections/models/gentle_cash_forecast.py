@@ -164,6 +164,50 @@ class GentleCashForecast(models.Model):
             expected=Behaviour._gentle_expected_sql(scope, today),
         )
 
+    @api.model
+    def read_group(
+        self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True
+    ):
+        """Grouped by week, every week of the forecast is a group, an empty
+        one too: a week in which no payment is expected shows as zero in the
+        graph and the pivot instead of vanishing from the 13."""
+        result = super().read_group(
+            domain, fields, groupby, offset, limit, orderby, lazy
+        )
+        groupby = [groupby] if isinstance(groupby, str) else list(groupby)
+        if (
+            groupby[:1] != ["week"]
+            or (len(groupby) > 1 and not lazy)
+            or offset
+            or limit
+        ):
+            return result
+        present = {row["week"] for row in result}
+        count_key = "week_count" if lazy else "__count"
+        measures = {
+            spec.split(":")[0].split("(")[0]
+            for spec in fields
+            if spec.split(":")[0] in self._fields
+            and self._fields[spec.split(":")[0]].type
+            in ("integer", "float", "monetary")
+        }
+        codes = [code for code, _label in self._selection_week()]
+        for code in codes:
+            if code in present:
+                continue
+            row = {
+                "week": code,
+                count_key: 0,
+                "__domain": [*domain, ("week", "=", code)],
+            }
+            row.update(dict.fromkeys(measures, 0.0))
+            if len(groupby) > 1:
+                row["__context"] = {"group_by": groupby[1:]}
+            result.append(row)
+        order = {code: index for index, code in enumerate(codes)}
+        result.sort(key=lambda row: order.get(row["week"], len(order)))
+        return result
+
     def action_open_invoice(self):
         self.ensure_one()
         return {

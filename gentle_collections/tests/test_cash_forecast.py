@@ -192,12 +192,38 @@ class TestGentleCashForecast(GentleBehaviourCommon):
             ._description_selection(self.env)
         )
         totals = {group["week"]: group["amount_residual"] for group in groups}
-        self.assertEqual(
-            totals,
-            {"00": 201.0, "01": 205.0, "02": 104.0, "13": 105.0, "14": 106.0},
+        # Every week is a group, in order, the empty ones at zero: the graph
+        # shows the 13 weeks whatever falls in them.
+        weeks = [f"{week:02d}" for week in range(15)]
+        expected_totals = dict.fromkeys(weeks, 0.0)
+        expected_totals.update(
+            {"00": 201.0, "01": 205.0, "02": 104.0, "13": 105.0, "14": 106.0}
+        )
+        self.assertEqual(totals, expected_totals)
+        self.assertEqual([group["week"] for group in groups], weeks)
+        empty = next(group for group in groups if group["week"] == "05")
+        self.assertEqual(empty["week_count"], 0)
+        self.assertFalse(
+            self.env["gentle.cash.forecast"].search(empty["__domain"]),
+            "an empty week's group opens no record",
+        )
+        # The graph's and the pivot's call (not lazy) gets the same groups.
+        eager = self.env["gentle.cash.forecast"].read_group(
+            [("partner_id", "=", self.customer_b.id)],
+            ["amount_residual:sum"],
+            ["week"],
+            lazy=False,
         )
         self.assertEqual(
-            [group["week"] for group in groups], ["00", "01", "02", "13", "14"]
+            [(g["week"], g["amount_residual"], g["__count"]) for g in eager],
+            [
+                (
+                    w,
+                    expected_totals[w],
+                    1 if w in ("02", "13", "14") else (2 if w in ("00", "01") else 0),
+                )
+                for w in weeks
+            ],
         )
         self.assertEqual(labels["00"], "Expected already")
         self.assertEqual(
