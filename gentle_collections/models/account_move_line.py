@@ -77,26 +77,26 @@ class AccountMoveLine(models.Model):
     gentle_last_level_id = fields.Many2one(
         "gentle.followup.level",
         string="Last Follow-up Level",
-        compute="_compute_gentle_followup",
+        compute="_compute_gentle_last",
         store=True,
         groups="base.group_user",
     )
     gentle_last_date = fields.Date(
         string="Last Follow-up",
-        compute="_compute_gentle_followup",
+        compute="_compute_gentle_last",
         store=True,
         groups="base.group_user",
     )
     gentle_next_level_id = fields.Many2one(
         "gentle.followup.level",
         string="Next Follow-up Level",
-        compute="_compute_gentle_followup",
+        compute="_compute_gentle_next",
         store=True,
         groups="base.group_user",
     )
     gentle_next_date = fields.Date(
         string="Next Follow-up",
-        compute="_compute_gentle_followup",
+        compute="_compute_gentle_next",
         store=True,
         index=True,
         help="When this instalment reaches its next follow-up level. A line first "
@@ -258,6 +258,13 @@ class AccountMoveLine(models.Model):
                 move.commercial_partner_id, line.company_id, move
             )
 
+    @api.depends("gentle_history_ids.level_id", "gentle_history_ids.date")
+    def _compute_gentle_last(self):
+        for line in self:
+            last = line._gentle_last_history()
+            line.gentle_last_level_id = last.level_id if last else False
+            line.gentle_last_date = last.date if last else False
+
     @api.depends(
         "display_type",
         "parent_state",
@@ -273,15 +280,10 @@ class AccountMoveLine(models.Model):
         "gentle_history_ids.level_id",
         "gentle_history_ids.date",
     )
-    def _compute_gentle_followup(self):
+    def _compute_gentle_next(self):
+        # A line paid or closed has no next level: its history is not read
+        # (a payment's matching costs no query here).
         for line in self:
-            last = max(
-                line.gentle_history_ids,
-                key=lambda h: (h.day_offset, h.id),
-                default=None,
-            )
-            line.gentle_last_level_id = last.level_id if last else False
-            line.gentle_last_date = last.date if last else False
             step = line._gentle_next_step() if line._gentle_is_open() else None
             line.gentle_next_level_id = step.level.id if step else False
             next_date = step.date if step else False
@@ -290,6 +292,13 @@ class AccountMoveLine(models.Model):
                 # A manual hold postpones the next level to the day after it.
                 next_date = hold_until + timedelta(days=1)
             line.gentle_next_date = next_date
+
+    def _gentle_last_history(self):
+        """The history record of the firmest level this line reached (None)."""
+        self.ensure_one()
+        return max(
+            self.gentle_history_ids, key=lambda h: (h.day_offset, h.id), default=None
+        )
 
     @api.model
     def _gentle_policy_refresh_domain(self):
@@ -326,9 +335,7 @@ class AccountMoveLine(models.Model):
             for level in policy.level_ids
             if level.active
         ]
-        last = max(
-            self.gentle_history_ids, key=lambda h: (h.day_offset, h.id), default=None
-        )
+        last = self._gentle_last_history()
         return next_step(
             levels,
             self.date_maturity,

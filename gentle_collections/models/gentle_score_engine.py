@@ -176,7 +176,7 @@ class GentleScoreEngine(models.AbstractModel):
             types=CHASED_MOVE_TYPES,
             open=self.env["account.move.line"]._gentle_open_sql(),
             events=self.env["gentle.score.events"]._gentle_score_events_sql(
-                company, date_from, date
+                company, date_from, date, partner_ids=partner_ids
             ),
         )
 
@@ -191,10 +191,11 @@ class GentleScoreEngine(models.AbstractModel):
         The same number of queries whatever the number of customers (see
         ``tests/test_score.py``): components, removal of the scores of customers
         left without posted invoices, partner update and monthly snapshot upsert
-        (4); one more when some grade changed, to check whether policies depend
-        on grades (5); when they do, the policy of the open lines of customers
-        whose grade changed is re-resolved (10 in all). For ``partner_ids``
-        whose customers all still have invoices, the removal query is skipped.
+        in one statement (3); one more when some grade changed, to check whether
+        policies depend on grades (4); when they do, the policy of the open
+        lines of customers whose grade changed is re-resolved (9 in all). For
+        ``partner_ids`` whose customers all still have invoices, the removal
+        query is skipped.
 
         :returns: dict ``{partner_id: (score, grade, is_new)}``
         """
@@ -245,8 +246,14 @@ class GentleScoreEngine(models.AbstractModel):
             columns["id"].append(partner_id)
             for name in SCORE_COLUMNS:
                 columns[name].append(values[name])
-        self._gentle_write_scores(company, columns)
-        self._gentle_write_snapshots(company, date, columns)
+        # One statement: the scores on the customers, the month's snapshots.
+        self.env.execute_query(
+            SQL(
+                "WITH scores AS (%s) %s",
+                self._gentle_write_scores_sql(company, columns),
+                self._gentle_write_snapshots_sql(company, date, columns),
+            )
+        )
         self._gentle_invalidate_scores()
         if changed:
             self._gentle_grades_changed(company, changed)
@@ -289,7 +296,9 @@ class GentleScoreEngine(models.AbstractModel):
         )
 
     @api.model
-    def _gentle_write_scores(self, company, columns):
+    def _gentle_write_scores_sql(self, company, columns):
+        """The UPDATE of the customers' stored scores (``columns``: lists by
+        column name, ``id`` first)."""
         key = str(company.id)
         assignments = SQL(", ").join(
             SQL(
@@ -305,25 +314,23 @@ class GentleScoreEngine(models.AbstractModel):
             for name, sql_type in [("id", "int"), *SCORE_COLUMNS.items()]
         )
         names = SQL(", ").join(SQL.identifier(name) for name in ["id", *SCORE_COLUMNS])
-        self.env.execute_query(
-            SQL(
-                """UPDATE res_partner rp SET %s
-                     FROM unnest(%s) AS v(%s)
-                    WHERE rp.id = v.id""",
-                assignments,
-                arrays,
-                names,
-            )
+        return SQL(
+            """UPDATE res_partner rp SET %s
+                 FROM unnest(%s) AS v(%s)
+                WHERE rp.id = v.id""",
+            assignments,
+            arrays,
+            names,
         )
 
     @api.model
-    def _gentle_write_snapshots(self, company, date, columns):
-        """Keep one snapshot per customer per month: the month's latest values."""
+    def _gentle_write_snapshots_sql(self, company, date, columns):
+        """Keep one snapshot per customer per month: the month's latest values
+        (the INSERT ... ON CONFLICT)."""
         month = date.replace(day=1)
         now = self.env.cr.now()
-        self.env.execute_query(
-            SQL(
-                """INSERT INTO gentle_score_snapshot
+        return SQL(
+            """INSERT INTO gentle_score_snapshot
                        (partner_id, company_id, month, score, grade, avg_days_late,
                         on_time_ratio, overdue_exposure, create_uid, write_uid,
                         create_date, write_date)
@@ -340,17 +347,16 @@ class GentleScoreEngine(models.AbstractModel):
                           overdue_exposure = EXCLUDED.overdue_exposure,
                           write_uid = EXCLUDED.write_uid,
                           write_date = EXCLUDED.write_date""",
-                company=company.id,
-                month=month,
-                uid=self.env.uid,
-                now=now,
-                ids=columns["id"],
-                scores=columns["gentle_score"],
-                grades=columns["gentle_grade"],
-                late=columns["gentle_avg_days_late"],
-                ontime=columns["gentle_on_time_ratio"],
-                exposure=columns["gentle_overdue_exposure"],
-            )
+            company=company.id,
+            month=month,
+            uid=self.env.uid,
+            now=now,
+            ids=columns["id"],
+            scores=columns["gentle_score"],
+            grades=columns["gentle_grade"],
+            late=columns["gentle_avg_days_late"],
+            ontime=columns["gentle_on_time_ratio"],
+            exposure=columns["gentle_overdue_exposure"],
         )
 
     @api.model

@@ -14,10 +14,12 @@ class GentleScoreEvents(models.AbstractModel):
     _description = "Relationship Score Events"
 
     @api.model
-    def _gentle_score_events_sql(self, company, date_from, date_to):
+    def _gentle_score_events_sql(self, company, date_from, date_to, partner_ids=None):
         """SQL giving per customer ``(partner_id, disputes, promises_kept,
         promises_broken, plans_broken)`` between the two dates: one row set per
-        source, joined with ``UNION ALL`` (a customer may have several rows).
+        source, joined with ``UNION ALL`` (a customer may have several rows);
+        only of ``partner_ids`` when given (a payment's refresh reads that
+        customer's events, not the whole company's).
 
         - disputes: support cases of a dispute category, except a case resolved
           with a credit note (the seller's error), cancelled ones and cases to
@@ -55,6 +57,7 @@ class GentleScoreEvents(models.AbstractModel):
                    AND NOT (gcc.state = 'resolved'
                             AND gcc.outcome IS NOT DISTINCT FROM 'credit_note')
                    AND gcc.opened_on::date BETWEEN %(date_from)s AND %(date_to)s
+                   AND %(cases)s
               GROUP BY gcc.partner_id)
             UNION ALL (
                 SELECT gpp.partner_id, 0 AS disputes,
@@ -67,6 +70,7 @@ class GentleScoreEvents(models.AbstractModel):
                  WHERE gpp.company_id = %(company)s
                    AND gpp.state IN ('kept', 'broken')
                    AND gpp.decided_on BETWEEN %(date_from)s AND %(date_to)s
+                   AND %(promises)s
               GROUP BY gpp.partner_id)
             UNION ALL (
                 SELECT gpl.partner_id, 0 AS disputes, 0 AS promises_kept,
@@ -75,8 +79,19 @@ class GentleScoreEvents(models.AbstractModel):
                  WHERE gpl.company_id = %(company)s
                    AND gpl.state = 'broken'
                    AND gpl.broken_on BETWEEN %(date_from)s AND %(date_to)s
+                   AND %(plans)s
               GROUP BY gpl.partner_id)""",
             company=company.id,
             date_from=date_from,
             date_to=date_to,
+            cases=self._gentle_partner_filter("gcc", partner_ids),
+            promises=self._gentle_partner_filter("gpp", partner_ids),
+            plans=self._gentle_partner_filter("gpl", partner_ids),
         )
+
+    @api.model
+    def _gentle_partner_filter(self, alias, partner_ids):
+        """``alias.partner_id`` among ``partner_ids`` (TRUE when None)."""
+        if partner_ids is None:
+            return SQL("TRUE")
+        return SQL("%s.partner_id = ANY(%s)", SQL.identifier(alias), list(partner_ids))

@@ -33,6 +33,7 @@ from . import (
     test_open_receivable_parity,
     test_outbox,
     test_overview,
+    test_payment_cost,
     test_payment_plan,
     test_payment_plan_pay,
     test_payment_promise,
