@@ -385,11 +385,19 @@ class GentleFollowupCommunication(models.Model):
     def _gentle_fee_clauses(self):
         """The late-fee clauses of the reminded invoices, each once."""
         self.ensure_one()
+        # Worded once per policy and currency, from the policy each reminded
+        # line stores (the invoice's own resolution when it has none).
+        pairs = {
+            (line.gentle_policy_id or move._gentle_fee_policy(), move.currency_id)
+            for line in self.move_line_ids
+            if (move := line.move_id).move_type == "out_invoice"
+            and not move.gentle_is_fee
+        }
         return sorted(
             {
                 clause
-                for move in self.move_line_ids.move_id
-                if (clause := move._gentle_fee_clause())
+                for policy, currency in pairs
+                if policy and (clause := policy._gentle_fee_clause(currency))
             }
         )
 
@@ -401,9 +409,14 @@ class GentleFollowupCommunication(models.Model):
 
     def _gentle_statement_link(self):
         self.ensure_one()
-        return self.env["gentle.statement"]._gentle_statement_link(
-            self.partner_id, absolute=False
-        )
+        Statement = self.env["gentle.statement"]
+        if self.env.context.get("gentle_statement_tokens"):
+            # The engine gave the open items of every customer it renders
+            # for their access tokens already, in one batch.
+            return Statement._gentle_statement_url(
+                self.partner_id.commercial_partner_id, absolute=False
+            )
+        return Statement._gentle_statement_link(self.partner_id, absolute=False)
 
     def _gentle_nudge_lines(self):
         """The recalled discounts a message lists apart: those of lines the
