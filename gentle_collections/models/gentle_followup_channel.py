@@ -194,8 +194,11 @@ class GentleFollowupChannel(models.AbstractModel):
                         attachments |= plan._gentle_agreement_pdf()
                 values_list.append(
                     {
+                        # The engine's rendering, sanitized when it was
+                        # stored on the action, and a note of escaped words.
                         "body": Markup(action.body_html)
                         + self._gentle_left_out_note(action, left_out),
+                        "gentle_body_sanitized": True,
                         "subject": action.subject,
                         "partner_ids": recipients.ids,
                         "attachment_ids": attachments.ids,
@@ -204,10 +207,10 @@ class GentleFollowupChannel(models.AbstractModel):
                         **company._gentle_collections_sender(action.partner_id),
                     }
                 )
-            chatters = self.env["res.partner"].union(
-                *(self._gentle_chatter(a.partner_id) for a in company_actions)
+            partners = self.env["res.partner"].concat(
+                *(action.partner_id for action in company_actions)
             )
-            if len(chatters) != len(company_actions):
+            if len(set(partners.ids)) != len(partners):
                 # A customer with two emails in one batch: one post each.
                 messages = self.env["mail.message"].concat(
                     *(
@@ -220,7 +223,9 @@ class GentleFollowupChannel(models.AbstractModel):
                     )
                 )
             else:
-                messages = self._gentle_post_emails(chatters, values_list, company)
+                messages = self._gentle_post_emails(
+                    self._gentle_chatter(partners), values_list, company
+                )
             for action, message in zip(company_actions, messages, strict=True):
                 action._gentle_engine_write(
                     {"mail_message_id": message.id, "state": "queued"}

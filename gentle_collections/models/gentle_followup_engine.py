@@ -23,6 +23,7 @@ from odoo import api, fields, models, tools
 from odoo.tools import SQL, safe_eval
 
 from ..tools import contact_window
+from .gentle_followup_communication import FORMAT_MEMO
 from .gentle_followup_policy import HARDSHIP_MAX_TONE, TONE_RANK
 from .gentle_support_tier import OPEN_CASE_STATES
 
@@ -432,6 +433,16 @@ class GentleFollowupEngine(models.AbstractModel):
     def _gentle_render(self, communications):
         """Render subject and body of each communication on its draft, batched
         per template, each in the customer's language."""
+        # The dates and amounts of the tables are formatted once for the
+        # batch (gentle.followup.communication._gentle_formatted).
+        self.env.cr.cache[FORMAT_MEMO] = {}
+        try:
+            self._gentle_render_batch(communications)
+        finally:
+            self.env.cr.cache.pop(FORMAT_MEMO, None)
+
+    @api.model
+    def _gentle_render_batch(self, communications):
         drafts = self.env["gentle.followup.communication"].union(
             *(c.record for c in communications)
         )

@@ -32,10 +32,12 @@ class MailThread(models.AbstractModel):
         in one batch, and the lookups message_post makes per record (thread
         parent, references, followers) are one query for all.
 
-        Each ``values`` holds ``body`` (Markup), ``subject``, ``partner_ids``,
-        ``attachment_ids`` (existing attachments), and any ``mail.message``
-        field (``author_id``, ``email_from``, ``reply_to``,
-        ``gentle_mail_kind``, ``record_company_id``). ``notify_kwargs`` are
+        Each ``values`` holds ``body`` (Markup; with ``gentle_body_sanitized``
+        when the caller sanitized it already, as the chatter does),
+        ``subject``, ``partner_ids``, ``attachment_ids`` (existing
+        attachments), and any ``mail.message`` field (``author_id``,
+        ``email_from``, ``reply_to``, ``gentle_mail_kind``,
+        ``record_company_id``). ``notify_kwargs`` are
         those of ``_notify_thread`` (``email_layout_xmlid``,
         ``force_email_company``: one for all); emails are queued, never sent
         at once.
@@ -55,8 +57,10 @@ class MailThread(models.AbstractModel):
         companies = self._mail_get_companies(default=self.env.company)
         parents = self._gentle_thread_parents()
         msg_values_list = []
+        sanitized_bodies = []
         for record, values in zip(self, values_list, strict=True):
             values = dict(values)
+            sanitized_bodies.append(values.pop("gentle_body_sanitized", False))
             attachment_ids = values.pop("attachment_ids", None) or []
             author_id, email_from = record._message_compute_author(
                 values.pop("author_id", None),
@@ -97,7 +101,32 @@ class MailThread(models.AbstractModel):
                 if record.id in reply_tos and "reply_to" not in msg_values:
                     msg_values["reply_to"] = reply_tos[record.id]
         self._gentle_move_pending_attachments(msg_values_list)
-        messages = self._message_create(msg_values_list)
+        # A body the caller sanitized already (as the chatter does) is stored
+        # as it is, in one query, rather than sanitized once more by the ORM:
+        # unless it holds inline images, which the message turns into
+        # attachments.
+        kept = {}
+        for index, msg_values in enumerate(msg_values_list):
+            body = msg_values["body"]
+            if sanitized_bodies[index] and body and "data:" not in body:
+                kept[index] = body
+        messages = self._message_create(
+            [
+                dict(values, body="") if index in kept else values
+                for index, values in enumerate(msg_values_list)
+            ]
+        )
+        if kept:
+            self.env.execute_query(
+                SQL(
+                    """UPDATE mail_message m SET body = v.body
+                         FROM unnest(%s::int[], %s::text[]) AS v(id, body)
+                        WHERE m.id = v.id""",
+                    [messages[index].id for index in kept],
+                    [str(body) for body in kept.values()],
+                )
+            )
+            messages.invalidate_recordset(["body"])
         # As message_post: the user posting follows the records, to get replies.
         if not self.env.context.get("mail_create_nosubscribe") and self.env.user.active:
             self._message_subscribe(partner_ids=self.env.user.partner_id.ids)
