@@ -89,8 +89,20 @@ class MailThread(models.AbstractModel):
             if layout:
                 msg_values["email_layout_xmlid"] = layout
             msg_values_list.append(msg_values)
-        # The reply-to message_post computes when none is given: per sender,
-        # for all their records at once.
+        self._gentle_fill_reply_to(msg_values_list)
+        self._gentle_move_pending_attachments(msg_values_list)
+        messages = self._gentle_create_messages(msg_values_list, sanitized_bodies)
+        self._gentle_subscribe_authors(msg_values_list)
+        for record, message, msg_values in zip(
+            self, messages, msg_values_list, strict=True
+        ):
+            record._message_post_after_hook(message, msg_values)
+        self._gentle_notify_batch(messages, msg_values_list, **notify_kwargs)
+        return messages
+
+    def _gentle_fill_reply_to(self, msg_values_list):
+        """The reply-to message_post computes when none is given: per sender,
+        for all their records at once."""
         missing = defaultdict(list)
         for record, msg_values in zip(self, msg_values_list, strict=True):
             if "reply_to" not in msg_values:
@@ -100,11 +112,12 @@ class MailThread(models.AbstractModel):
             for record, msg_values in zip(self, msg_values_list, strict=True):
                 if record.id in reply_tos and "reply_to" not in msg_values:
                     msg_values["reply_to"] = reply_tos[record.id]
-        self._gentle_move_pending_attachments(msg_values_list)
-        # A body the caller sanitized already (as the chatter does) is stored
-        # as it is, in one query, rather than sanitized once more by the ORM:
-        # unless it holds inline images, which the message turns into
-        # attachments.
+
+    def _gentle_create_messages(self, msg_values_list, sanitized_bodies):
+        """Create the messages in one batch. A body the caller sanitized
+        already (as the chatter does) is stored as it is, in one query, rather
+        than sanitized once more by the ORM: unless it holds inline images,
+        which the message turns into attachments."""
         kept = {}
         for index, msg_values in enumerate(msg_values_list):
             body = msg_values["body"]
@@ -127,15 +140,24 @@ class MailThread(models.AbstractModel):
                 )
             )
             messages.invalidate_recordset(["body"])
-        # As message_post: the user posting follows the records, to get replies.
-        if not self.env.context.get("mail_create_nosubscribe") and self.env.user.active:
-            self._message_subscribe(partner_ids=self.env.user.partner_id.ids)
-        for record, message, msg_values in zip(
-            self, messages, msg_values_list, strict=True
-        ):
-            record._message_post_after_hook(message, msg_values)
-        self._gentle_notify_batch(messages, msg_values_list, **notify_kwargs)
         return messages
+
+    def _gentle_subscribe_authors(self, msg_values_list):
+        """As message_post: the user posting follows the records, to get
+        replies; a user no longer active (OdooBot, who runs the scheduled
+        actions) posts on behalf of the author, who follows instead."""
+        if self.env.context.get("mail_create_nosubscribe"):
+            return
+        if self.env.user.active:
+            self._message_subscribe(partner_ids=self.env.user.partner_id.ids)
+            return
+        by_author = defaultdict(list)
+        for record, msg_values in zip(self, msg_values_list, strict=True):
+            if msg_values["author_id"]:
+                by_author[msg_values["author_id"]].append(record.id)
+        authors = self.env["res.partner"].browse(list(by_author))
+        for author in authors.filtered("active"):
+            self.browse(by_author[author.id])._message_subscribe(partner_ids=author.ids)
 
     def _gentle_log_notes(self, bodies):
         """Log ``{record id: body}`` as notes, as ``_message_log_batch`` does,

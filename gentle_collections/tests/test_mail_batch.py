@@ -225,3 +225,27 @@ class TestGentleMailBatch(GentleFollowupCommon):
         references = mail.references.split()
         self.assertEqual(references[-1], message.message_id)
         self.assertEqual(references[:-1], earlier[-3:].mapped("message_id"))
+
+    def test_posted_by_odoobot_the_author_follows(self):
+        """The scheduled action runs as OdooBot, an inactive user: as with
+        message_post, the author of the email (the company) follows the
+        customer instead of OdooBot."""
+        channel = self.env["gentle.followup.channel"]
+        root = self.env.ref("base.user_root")
+        one, other = self.customers[:2]
+        one.with_user(root).sudo().with_context(
+            mail_post_autofollow=False, mail_notify_force_send=False
+        ).message_post(
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            **self._values(one, self._attachment(one)),
+        )
+        channel.with_user(root)._gentle_post_emails(
+            other.with_user(root).sudo(),
+            [self._values(other, self._attachment(other))],
+            self.company,
+        )
+        author = self.company.partner_id
+        for customer in (one, other):
+            self.assertIn(author, customer.message_follower_ids.partner_id)
+            self.assertNotIn(root.partner_id, customer.message_follower_ids.partner_id)
