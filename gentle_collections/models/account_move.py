@@ -147,6 +147,22 @@ class AccountMove(models.Model):
         "on the invoice.",
         groups="base.group_user",
     )
+    # -- Stored at posting (perf): the reminder table and the discount nudge
+    # read the margin guard's verdict instead of recomputing it (product costs)
+    # per reminder. Stored computed column: the SQL fill of ``_auto_init`` may
+    # set it FALSE, then compute only posted customer invoices whose receivable
+    # lines carry a ``discount_date``.
+    gentle_discount_refused = fields.Boolean(
+        string="Discount Refused by Margin Guard",
+        compute="_compute_gentle_discount_refused",
+        store=True,
+        copy=False,
+        help="The margin guard refused this invoice's early-payment discount when "
+        "it was posted (posted nonetheless): reminders and the statement do not "
+        "offer it.",
+        groups="base.group_user",
+    )
+    # -- end of the fields stored at posting
     gentle_discount_guard_note = fields.Char(
         string="Discount Guard",
         compute="_compute_gentle_discount_guard_note",
@@ -417,6 +433,19 @@ class AccountMove(models.Model):
                 move.state == "draft" and move._gentle_discount_guard_message()
             ) or False
 
+    @api.depends("state")
+    def _compute_gentle_discount_refused(self):
+        for move in self:
+            move.gentle_discount_refused = bool(
+                move.state == "posted"
+                and move.move_type == "out_invoice"
+                and any(
+                    line.display_type == "payment_term" and line.discount_date
+                    for line in move.line_ids
+                )
+                and move._gentle_discount_guard_message()
+            )
+
     def _post(self, soft=True):
         if not self.env.context.get("gentle_skip_discount_guard"):
             for move in self:
@@ -466,20 +495,8 @@ class AccountMove(models.Model):
 
     def _gentle_discount_lines(self, today):
         """Receivable lines of these invoices whose discount is still open on
-        ``today``."""
-        return self.line_ids.filtered(
-            lambda line: (
-                line.display_type == "payment_term"
-                and line.discount_date
-                and line.discount_date >= today
-                and not line.reconciled
-                and line.amount_residual_currency
-                and line.currency_id.compare_amounts(
-                    line.amount_residual_currency, line.amount_currency
-                )
-                == 0
-            )
-        )
+        ``today`` (``account.move.line._gentle_discount_pending``)."""
+        return self.line_ids.filtered(lambda line: line._gentle_discount_pending(today))
 
     def _gentle_discount_eligible(self, today):
         """True when this invoice's customer may be nudged about its discount."""
@@ -487,7 +504,7 @@ class AccountMove(models.Model):
         partner = self.commercial_partner_id.with_company(self.company_id)
         if partner._gentle_in_hardship(today):
             return False
-        if self._gentle_discount_guard_message():
+        if self.gentle_discount_refused:
             return False
         policy = self._gentle_fee_policy()
         grades = policy.discount_grade_ids.mapped("code")

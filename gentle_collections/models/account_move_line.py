@@ -228,16 +228,31 @@ class AccountMoveLine(models.Model):
             ),
         )
 
+    def _gentle_discount_pending(self, today):
+        """Whether this receivable line's early-payment discount can still be
+        taken on ``today``: its discount date not past, nothing paid yet."""
+        self.ensure_one()
+        return bool(
+            self.display_type == "payment_term"
+            and self.discount_date
+            and self.discount_date >= today
+            and not self.reconciled
+            and self.amount_residual_currency
+            and self.currency_id.compare_amounts(
+                self.amount_residual_currency, self.amount_currency
+            )
+            == 0
+        )
+
     def _gentle_discount_open(self, today):
         """Whether this line's early-payment discount is still offered on
-        ``today``: open (``account.move._gentle_discount_lines``) and not
-        refused by the margin guard. What the reminder table and the statement
-        tell the customer."""
+        ``today``: pending (:meth:`_gentle_discount_pending`) and not refused
+        by the margin guard when its invoice was posted
+        (``account.move.gentle_discount_refused``). What the reminder table
+        and the statement tell the customer."""
         self.ensure_one()
-        move = self.move_id
-        return bool(
-            self in move._gentle_discount_lines(today)
-            and not move._gentle_discount_guard_message()
+        return self._gentle_discount_pending(today) and not (
+            self.move_id.gentle_discount_refused
         )
 
     @api.depends(

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from .gentle_followup_policy import TONES
 
@@ -214,6 +215,25 @@ class GentleFollowupAction(models.Model):
                     )
                 )
         return super().write(vals)
+
+    @api.model
+    def _gentle_write_rendered(self, bodies):
+        """Store ``{action id: body}``, bodies the engine rendered and
+        sanitized already (as the chatter does), in one query."""
+        if not bodies:
+            return
+        ids = list(bodies)
+        self.env.execute_query(
+            SQL(
+                """UPDATE gentle_followup_action a
+                      SET body_html = r.body
+                     FROM unnest(%s::int[], %s::text[]) AS r(id, body)
+                    WHERE a.id = r.id""",
+                ids,
+                [str(bodies[i]) for i in ids],
+            )
+        )
+        self.browse(ids).invalidate_recordset(["body_html"])
 
     def _gentle_engine_write(self, vals):
         """Write engine-owned values (state, message, links), as the engine."""

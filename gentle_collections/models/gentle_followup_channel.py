@@ -28,13 +28,14 @@ class GentleFollowupChannel(models.AbstractModel):
 
     @api.model
     def _gentle_carry_out(self, actions):
-        """Send or schedule queued actions (email, SMS, letter, activities)."""
+        """Send or schedule queued actions (email, SMS, letter, activities),
+        each channel in one batch."""
         handlers = {
-            "email": self._gentle_send_email,
+            "email": self._gentle_send_emails,
             "sms": self._gentle_send_sms,
-            "letter": self._gentle_prepare_letter,
-            "call": self._gentle_schedule_call,
-            "activity": self._gentle_schedule_activity,
+            "letter": self._gentle_prepare_letters,
+            "call": self._gentle_schedule_calls,
+            "activity": self._gentle_schedule_activities,
         }
         # The invoice PDFs the emails will attach, rendered at once for the
         # whole batch (one report run per 80 invoices), not one per email.
@@ -45,8 +46,10 @@ class GentleFollowupChannel(models.AbstractModel):
                 )
             ).move_ids
         )
-        for action in actions:
-            handlers[action.channel](action)
+        by_channel = actions.grouped("channel")
+        for channel, handler in handlers.items():
+            if channel in by_channel:
+                handler(by_channel[channel])
 
     @api.model
     def _gentle_recipients(self, action):
@@ -162,8 +165,12 @@ class GentleFollowupChannel(models.AbstractModel):
         return Markup("<p>%s</p>") % (escape(text) % {"invoices": links})
 
     @api.model
-    def _gentle_send_email(self, action):
-        if not action.body_html:
+    def _gentle_send_emails(self, actions):
+        """Post each email on its customer's chatter and queue it, all in one
+        batch (``mail.thread._gentle_post_batch``): the message, its email and
+        its notifications as ``message_post`` makes them."""
+        wordless = actions.filtered(lambda a: not a.body_html)
+        for action in wordless:
             action._gentle_engine_write(
                 {
                     "state": "failed",
@@ -175,37 +182,70 @@ class GentleFollowupChannel(models.AbstractModel):
                     ),
                 }
             )
-            return
-        recipients = self._gentle_recipients(action)
-        attachments, left_out = self._gentle_attachments(action)
-        if action.company_id.gentle_attachment_limit_mb > 0:
-            # The agreements confirmed: their PDF, rendered once per plan.
-            for plan in action.agreed_plan_ids:
-                attachments |= plan._gentle_agreement_pdf()
-        company = action.company_id
-        message = (
-            self._gentle_chatter(action.partner_id)
-            .with_context(mail_post_autofollow=False, mail_notify_force_send=False)
-            .message_post(
-                body=Markup(action.body_html)
-                + self._gentle_left_out_note(action, left_out),
-                subject=action.subject,
-                partner_ids=recipients.ids,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-                email_layout_xmlid=self._gentle_layout,
-                force_email_company=company,
-                attachment_ids=attachments.ids,
-                gentle_mail_kind="follow_up",
-                record_company_id=company.id,
-                **company._gentle_collections_sender(action.partner_id),
+        actions -= wordless
+        for company, company_actions in actions.grouped("company_id").items():
+            values_list = []
+            for action in company_actions:
+                recipients = self._gentle_recipients(action)
+                attachments, left_out = self._gentle_attachments(action)
+                if company.gentle_attachment_limit_mb > 0:
+                    # The agreements confirmed: their PDF, rendered once per plan.
+                    for plan in action.agreed_plan_ids:
+                        attachments |= plan._gentle_agreement_pdf()
+                values_list.append(
+                    {
+                        # The engine's rendering, sanitized when it was
+                        # stored on the action, and a note of escaped words.
+                        "body": Markup(action.body_html)
+                        + self._gentle_left_out_note(action, left_out),
+                        "gentle_body_sanitized": True,
+                        "subject": action.subject,
+                        "partner_ids": recipients.ids,
+                        "attachment_ids": attachments.ids,
+                        "gentle_mail_kind": "follow_up",
+                        "record_company_id": company.id,
+                        **company._gentle_collections_sender(action.partner_id),
+                    }
+                )
+            partners = self.env["res.partner"].concat(
+                *(action.partner_id for action in company_actions)
             )
-        )
-        action._gentle_engine_write({"mail_message_id": message.id, "state": "queued"})
-        action._sync_mail_state()
+            if len(set(partners.ids)) != len(partners):
+                # A customer with two emails in one batch: one post each.
+                messages = self.env["mail.message"].concat(
+                    *(
+                        self._gentle_post_emails(
+                            self._gentle_chatter(action.partner_id), [values], company
+                        )
+                        for action, values in zip(
+                            company_actions, values_list, strict=True
+                        )
+                    )
+                )
+            else:
+                messages = self._gentle_post_emails(
+                    self._gentle_chatter(partners), values_list, company
+                )
+            for action, message in zip(company_actions, messages, strict=True):
+                action._gentle_engine_write(
+                    {"mail_message_id": message.id, "state": "queued"}
+                )
+        actions._sync_mail_state()
 
     @api.model
-    def _gentle_send_sms(self, action):
+    def _gentle_post_emails(self, chatters, values_list, company):
+        """Post ``values_list`` on ``chatters`` (one each) in the Collections
+        layout, queued."""
+        return chatters.with_context(
+            mail_post_autofollow=False, mail_notify_force_send=False
+        )._gentle_post_batch(
+            values_list,
+            email_layout_xmlid=self._gentle_layout,
+            force_email_company=company,
+        )
+
+    @api.model
+    def _gentle_send_one_sms(self, action):
         text = self.env._(
             "%(company)s: a friendly reminder that %(amount)s is due on your "
             "account. Reply or call us if anything is unclear.",
@@ -221,68 +261,127 @@ class GentleFollowupChannel(models.AbstractModel):
         action._sync_mail_state()
 
     @api.model
-    def _gentle_prepare_letter(self, action):
+    def _gentle_send_sms(self, actions):
+        for action in actions:
+            self._gentle_send_one_sms(action)
+
+    @api.model
+    def _gentle_prepare_letters(self, actions):
+        """Print each letter and file it on the customer's chatter, with an
+        activity to post it."""
         report = self.env.ref("gentle_collections.gentle_followup_letter_report")
-        pdf, _fmt = self.env["ir.actions.report"]._render_qweb_pdf(report, action.ids)
-        # On the customer's chatter, as the follow-up (see _gentle_chatter).
-        attachment = (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
+        vals_list = []
+        for action in actions:
+            pdf, _fmt = self.env["ir.actions.report"]._render_qweb_pdf(
+                report, action.ids
+            )
+            # On the customer's chatter, as the follow-up (see _gentle_chatter).
+            attachment = (
+                self.env["ir.attachment"]
+                .sudo()
+                .create(
+                    {
+                        "name": self.env._(
+                            "Follow-up letter - %(partner)s.pdf",
+                            partner=action.partner_id.display_name,
+                        ),
+                        "raw": pdf,
+                        "res_model": "res.partner",
+                        "res_id": action.partner_id.id,
+                        "mimetype": "application/pdf",
+                    }
+                )
+            )
+            vals_list.append(
                 {
-                    "name": self.env._(
-                        "Follow-up letter - %(partner)s.pdf",
-                        partner=action.partner_id.display_name,
+                    "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
+                    "summary": self.env._("Print and post the follow-up letter"),
+                    "note": self.env._(
+                        "The letter is attached to the customer's chatter: %(name)s",
+                        name=attachment.name,
                     ),
-                    "raw": pdf,
-                    "res_model": "res.partner",
-                    "res_id": action.partner_id.id,
-                    "mimetype": "application/pdf",
                 }
             )
-        )
-        activity = self._gentle_chatter(action.partner_id).activity_schedule(
-            "mail.mail_activity_data_todo",
-            date_deadline=action.date,
-            summary=self.env._("Print and post the follow-up letter"),
-            note=self.env._(
-                "The letter is attached to the customer's chatter: %(name)s",
-                name=attachment.name,
-            ),
-            user_id=action.responsible_id.id,
-        )
-        action._gentle_engine_write({"activity_id": activity.id, "state": "sent"})
+        self._gentle_schedule(actions, vals_list)
 
     @api.model
-    def _gentle_schedule_call(self, action):
-        moves = ", ".join(action.move_ids.mapped("name"))
-        activity = self._gentle_chatter(action.partner_id).activity_schedule(
-            "mail.mail_activity_data_call",
-            date_deadline=action.date,
-            summary=self.env._("Follow-up call: %(level)s", level=action.level_id.name),
-            note=self.env._(
-                "Call to talk about invoices %(moves)s (%(amount)s due). Ask whether "
-                "anything stands in the way of payment and offer help: a copy of the "
-                "invoice, a payment plan.",
-                moves=moves,
-                amount=action.currency_id.format(action.amount_due),
-            ),
-            user_id=action.responsible_id.id,
-        )
-        action._gentle_engine_write({"activity_id": activity.id, "state": "sent"})
+    def _gentle_schedule_calls(self, actions):
+        call_type = self.env.ref("mail.mail_activity_data_call")
+        vals_list = [
+            {
+                "activity_type_id": call_type.id,
+                "summary": self.env._(
+                    "Follow-up call: %(level)s", level=action.level_id.name
+                ),
+                "note": self.env._(
+                    "Call to talk about invoices %(moves)s (%(amount)s due). Ask "
+                    "whether anything stands in the way of payment and offer help: "
+                    "a copy of the invoice, a payment plan.",
+                    moves=", ".join(action.move_ids.mapped("name")),
+                    amount=action.currency_id.format(action.amount_due),
+                ),
+            }
+            for action in actions
+        ]
+        self._gentle_schedule(actions, vals_list)
 
     @api.model
-    def _gentle_schedule_activity(self, action):
-        levels = action.history_ids.level_id.filtered("create_activity")
-        level = levels[:1] or action.level_id
-        activity = self._gentle_chatter(action.partner_id).activity_schedule(
-            activity_type_id=level.activity_type_id.id,
-            date_deadline=action.date,
-            summary=level.name,
-            note=level.activity_note or "",
-            user_id=action.responsible_id.id,
+    def _gentle_schedule_activities(self, actions):
+        vals_list = []
+        for action in actions:
+            levels = action.history_ids.level_id.filtered("create_activity")
+            level = levels[:1] or action.level_id
+            activity_type = level.activity_type_id
+            if not activity_type or activity_type.res_model not in (
+                False,
+                "res.partner",
+            ):
+                # As activity_schedule: a type for another model is not used.
+                activity_type = self.env["res.partner"]._default_activity_type()
+            vals_list.append(
+                {
+                    "activity_type_id": activity_type.id,
+                    "summary": level.name or activity_type.summary,
+                    "note": level.activity_note or activity_type.default_note,
+                }
+            )
+        self._gentle_schedule(actions, vals_list)
+
+    @api.model
+    def _gentle_schedule(self, actions, vals_list):
+        """Create the activity of each action on its customer's chatter, all in
+        one batch, assigned to the action's responsible, due on its date.
+
+        Without the "assigned to you" email Odoo sends for each activity one
+        person gives another: these are the follow-up's own, scheduled by the
+        hundred for the same collectors, who find them in their activities (the
+        counter is updated at once) and on the Collections call list."""
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        Type = self.env["mail.activity.type"]
+        for action, vals in zip(actions, vals_list, strict=True):
+            activity_type = Type.browse(vals["activity_type_id"])
+            vals.update(
+                {
+                    "automated": True,
+                    "date_deadline": action.date,
+                    "res_model_id": model_id,
+                    "res_id": self._gentle_chatter(action.partner_id).id,
+                    # As activity_schedule: the type's default user, else the
+                    # user running the follow-up.
+                    "user_id": action.responsible_id.id
+                    or activity_type.default_user_id.id
+                    or self.env.uid,
+                }
+            )
+        # On the customer's chatter, as the follow-up (see _gentle_chatter).
+        activities = (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(mail_activity_quick_update=True)
+            .create(vals_list)
         )
-        action._gentle_engine_write({"activity_id": activity.id, "state": "sent"})
+        for action, activity in zip(actions, activities, strict=True):
+            action._gentle_engine_write({"activity_id": activity.id, "state": "sent"})
 
     @api.model
     def _gentle_recheck(self, actions, now):

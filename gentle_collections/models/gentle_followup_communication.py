@@ -28,6 +28,11 @@ from .gentle_followup_policy import TONES
 DRAFT_LIFETIME = timedelta(days=1)
 
 
+# Where the engine keeps, while it renders a batch, the dates and amounts
+# already formatted (``_gentle_formatted``).
+FORMAT_MEMO = "gentle_followup_format_memo"
+
+
 class GentleFollowupCommunication(models.Model):
     _name = "gentle.followup.communication"
     _description = "Follow-up Message"
@@ -331,10 +336,28 @@ class GentleFollowupCommunication(models.Model):
     # customer's language and the document's currency.
 
     def _gentle_amount(self, amount, currency):
-        return format_amount(self.env, amount, currency)
+        return self._gentle_formatted(
+            ("amount", currency.id, amount),
+            lambda: format_amount(self.env, amount, currency),
+        )
 
     def _gentle_date(self, date):
-        return format_date(self.env, date)
+        return self._gentle_formatted(
+            ("date", date), lambda: format_date(self.env, date)
+        )
+
+    def _gentle_formatted(self, key, format_value):
+        """``format_value()``, formatted once per language for all the
+        messages the engine renders together (see
+        ``gentle.followup.engine._gentle_render``): a batch repeats the same
+        dates and amounts in hundreds of tables."""
+        memo = self.env.cr.cache.get(FORMAT_MEMO)
+        if memo is None:
+            return format_value()
+        key = (self.env.lang, *key)
+        if key not in memo:
+            memo[key] = format_value()
+        return memo[key]
 
     def _gentle_days_status(self, due, late_word=False):
         """``due in 3 days``, ``due tomorrow``, ``due today``, ``1 day
@@ -385,11 +408,19 @@ class GentleFollowupCommunication(models.Model):
     def _gentle_fee_clauses(self):
         """The late-fee clauses of the reminded invoices, each once."""
         self.ensure_one()
+        # Worded once per policy and currency, from the policy each reminded
+        # line stores (the invoice's own resolution when it has none).
+        pairs = {
+            (line.gentle_policy_id or move._gentle_fee_policy(), move.currency_id)
+            for line in self.move_line_ids
+            if (move := line.move_id).move_type == "out_invoice"
+            and not move.gentle_is_fee
+        }
         return sorted(
             {
                 clause
-                for move in self.move_line_ids.move_id
-                if (clause := move._gentle_fee_clause())
+                for policy, currency in pairs
+                if policy and (clause := policy._gentle_fee_clause(currency))
             }
         )
 
@@ -401,9 +432,14 @@ class GentleFollowupCommunication(models.Model):
 
     def _gentle_statement_link(self):
         self.ensure_one()
-        return self.env["gentle.statement"]._gentle_statement_link(
-            self.partner_id, absolute=False
-        )
+        Statement = self.env["gentle.statement"]
+        if self.env.context.get("gentle_statement_tokens"):
+            # The engine gave the open items of every customer it renders
+            # for their access tokens already, in one batch.
+            return Statement._gentle_statement_url(
+                self.partner_id.commercial_partner_id, absolute=False
+            )
+        return Statement._gentle_statement_link(self.partner_id, absolute=False)
 
     def _gentle_nudge_lines(self):
         """The recalled discounts a message lists apart: those of lines the

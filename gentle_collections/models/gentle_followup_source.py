@@ -148,7 +148,12 @@ class GentleFollowupSource(models.AbstractModel):
             communication = communications.get(partner_id)
             if communication is None:
                 communication = communications[partner_id] = Communication(
-                    self.env["res.partner"].browse(partner_id), company, date, template
+                    self.env["res.partner"]
+                    .browse(partner_id)
+                    .with_prefetch(partner_ids),
+                    company,
+                    date,
+                    template,
                 )
             elif not self._gentle_joins(communication):
                 continue

@@ -171,6 +171,4 @@ class GentleFollowupSourceDiscount(models.AbstractModel):
                     state=states[action.state],
                 )
         if bodies:
-            self.env["account.move"].browse(list(bodies))._message_log_batch(
-                bodies=bodies
-            )
+            self.env["account.move"].browse(list(bodies))._gentle_log_notes(bodies)

@@ -227,8 +227,8 @@ class GentleFollowupSourceInstalment(models.AbstractModel):
                     )
                 )
         if notes:
-            self.env["gentle.payment.plan"].browse(list(notes))._message_log_batch(
-                bodies={
+            self.env["gentle.payment.plan"].browse(list(notes))._gentle_log_notes(
+                {
                     plan_id: Markup("<ul>%s</ul>")
                     % Markup().join(Markup("<li>%s</li>") % text for text in texts)
                     for plan_id, texts in notes.items()

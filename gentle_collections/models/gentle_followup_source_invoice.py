@@ -78,7 +78,9 @@ class GentleFollowupSourceInvoice(models.AbstractModel):
             levels = self.env["gentle.followup.level"].union(*(s[1] for s in steps))
             firmest = max(levels, key=lambda lv: (TONE_RANK[lv.tone], lv.day_offset))
             communication = communications.get(partner_id) or Communication(
-                self.env["res.partner"].browse(partner_id), company, date
+                self.env["res.partner"].browse(partner_id).with_prefetch(partner_ids),
+                company,
+                date,
             )
             communications[partner_id] = communication
             communication.items[self._gentle_key] = steps
@@ -217,7 +219,7 @@ class GentleFollowupSourceInvoice(models.AbstractModel):
             move_id: self._gentle_note_list(self.env._("Follow-up"), texts)
             for move_id, texts in notes.items()
         }
-        self.env["account.move"].browse(list(bodies))._message_log_batch(bodies=bodies)
+        self.env["account.move"].browse(list(bodies))._gentle_log_notes(bodies)
 
     @api.model
     def _gentle_approval_changes(self, action):

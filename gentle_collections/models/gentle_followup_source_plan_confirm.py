@@ -145,4 +145,4 @@ class GentleFollowupSourcePlanConfirm(models.AbstractModel):
         if bodies:
             self.env["gentle.payment.plan"].sudo().browse(
                 list(bodies)
-            )._message_log_batch(bodies=bodies)
+            )._gentle_log_notes(bodies)

@@ -177,6 +177,4 @@ class GentleFollowupSourceThanks(models.AbstractModel):
                     state=states[action.state],
                 )
         if bodies:
-            self.env["account.move"].browse(list(bodies))._message_log_batch(
-                bodies=bodies
-            )
+            self.env["account.move"].browse(list(bodies))._gentle_log_notes(bodies)

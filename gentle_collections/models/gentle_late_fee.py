@@ -51,9 +51,11 @@ class GentleLateFee(models.Model):
     def _gentle_charge_claimed(self, communications):
         """Charge the late fee of the levels that charge one, for the steps the
         follow-up just claimed (``gentle.followup.engine._gentle_claimed``)."""
-        for communication in communications:
-            for history in communication.history:
-                if history.level_id.charge_fee:
-                    history.move_id._gentle_charge_late_fee(
-                        communication.date, history.level_id.policy_id
-                    )
+        self.env["gentle.late.fee.charge"]._gentle_charge_late_fees(
+            [
+                (history.move_id, communication.date, history.level_id.policy_id)
+                for communication in communications
+                for history in communication.history
+                if history.level_id.charge_fee
+            ]
+        )

@@ -29,6 +29,7 @@ from . import (
     test_late_fee,
     test_late_fee_rule,
     test_layer,
+    test_mail_batch,
     test_mail_gateway,
     test_open_receivable_parity,
     test_outbox,

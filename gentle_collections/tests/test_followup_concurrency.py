@@ -262,18 +262,18 @@ class TestFollowupConcurrency(TransactionCase):
     def test_failure_in_batch_keeps_earlier_batches(self):
         with self._real_env(commit=False) as env:
             Channel = type(env["gentle.followup.channel"])
-        original = Channel._gentle_send_email
+        original = Channel._gentle_send_emails
         failing_partners = set(self.partner_ids[2:4])
 
-        def send_or_fail(engine, action):
-            if action.partner_id.id in failing_partners:
+        def send_or_fail(engine, actions):
+            if set(actions.partner_id.ids) & failing_partners:
                 raise ConnectionError("mail server down")
-            return original(engine, action)
+            return original(engine, actions)
 
         # Batches of two customers, each committed like ir.cron does; batch 2
         # fails, so batch 3 is never reached.
         batches = []
-        with patch.object(Channel, "_gentle_send_email", send_or_fail):
+        with patch.object(Channel, "_gentle_send_emails", send_or_fail):
             for _batch in range(3):
                 cr = db_connect(self.dbname).cursor()
                 try:
@@ -716,7 +716,7 @@ class TestFollowupCron(GentleFollowupCommon):
         _cron, progress = self.cron._add_progress()
         with (
             patch.object(
-                Channel, "_gentle_send_email", side_effect=ConnectionError("mail down")
+                Channel, "_gentle_send_emails", side_effect=ConnectionError("mail down")
             ),
             self.assertLogs(self.LOGGER, logging.INFO) as logs,
         ):
