@@ -6,6 +6,7 @@ from . import (
     test_case_email,
     test_contact_window,
     test_delivery_e2e,
+    test_demo_tours,
     test_early_discount,
     test_engine_sources,
     test_followup_blocker,
