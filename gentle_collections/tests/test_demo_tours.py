@@ -79,16 +79,17 @@ class TestGentleApprovalsTour(GentleDemoTourMixin, HttpCase):
         super().setUpClass()
         company = cls.env.company
         default = cls.env.ref("gentle_collections.gentle_followup_policy_default")
-        # A policy of one firm reminder that a manager approves first.
+        # A policy of one reminder, 3 days after the due date, that a manager
+        # approves first.
         cls.policy = default.copy({"name": "Tour: approve first", "is_default": False})
         first = cls.policy.level_ids.sorted("day_offset")[:1]
         (cls.policy.level_ids - first).unlink()
         first.write(
             {
                 "day_offset": 3,
-                "tone": "firm",
+                "tone": "neutral",
                 "requires_approval": True,
-                "name": "Tour firm",
+                "name": "Tour reminder",
             }
         )
         cls.customer = cls.env["res.partner"].create(
@@ -109,7 +110,7 @@ class TestGentleApprovalsTour(GentleDemoTourMixin, HttpCase):
         )
 
     def test_manager_approves_a_waiting_reminder(self):
-        self.assertEqual(self.waiting.channel, "email")
+        self.assertEqual(self.waiting.mapped("channel"), ["email"])
         self.assertFalse(self.waiting.mail_message_id)
         gentle_start_tour(self, "/odoo", "gentle_approvals_tour", login="admin")
         self.waiting.invalidate_recordset()

@@ -35,12 +35,16 @@ registry.category("web_tour.tours").add("gentle_work_queue_tour", {
         },
         {
             content: "Remove the default filter",
-            trigger: ".o_searchview .o_facet_remove",
-            run: "click",
+            trigger: ".o_searchview_facet:contains(Follow-up Due)",
+            run: "hover && click .o_facet_remove",
+        },
+        {
+            content: "The default filter is gone",
+            trigger: ".o_searchview:not(:has(.o_searchview_facet))",
         },
         {
             content: "Open the filters",
-            trigger: ".o_searchview_dropdown_toggler",
+            trigger: ".o_control_panel .o_searchview_dropdown_toggler",
             run: "click",
         },
         {
@@ -56,6 +60,11 @@ registry.category("web_tour.tours").add("gentle_work_queue_tour", {
         {
             content: "Open the customer",
             trigger: ".o_list_view .o_data_row:contains(Tour Held Hardware) td[name=display_name]",
+            run: "click",
+        },
+        {
+            content: "Open the customer's Collections tab",
+            trigger: ".o_form_view .o_notebook .nav-link:contains(Collections)",
             run: "click",
         },
         {
