@@ -106,10 +106,10 @@ class GentleDemo(models.AbstractModel):
     @api.model
     def _gentle_history(self):
         """Demo data: the paid invoices of the customers in
-        :data:`PAYMENT_HABITS`, one every other month for the past year and a half,
-        posted and paid as each customer's habits say; then the month-end
-        scores of the past twelve months, as the nightly recompute would have
-        stored them, so grades, explanations and trends are real."""
+        :data:`PAYMENT_HABITS`, one every other month for the past year and a
+        half, posted and paid as each customer's habits say; then the
+        month-end scores of the past twelve months, as the nightly recompute
+        would have stored them, so grades, explanations and trends are real."""
         company = self.env.company
         today = fields.Date.context_today(self)
         start = today.replace(day=1) - relativedelta(months=HISTORY_MONTHS + 1)
@@ -145,8 +145,8 @@ class GentleDemo(models.AbstractModel):
         # Month-end scores of the past year, oldest first, then today's.
         engine = self.env["gentle.score.engine"]
         for months_ago in range(12, 0, -1):
-            month_end = today.replace(day=1) - relativedelta(months=months_ago - 1)
-            engine._gentle_recompute(company, date=month_end - timedelta(days=1))
+            next_month = today.replace(day=1) - relativedelta(months=months_ago - 1)
+            engine._gentle_recompute(company, date=next_month - timedelta(days=1))
         engine._gentle_recompute(company)
         return moves.ids
 
