@@ -80,8 +80,11 @@
         "demo/res_users_demo.xml",
         "demo/gentle_collection_case_demo.xml",
         "demo/gentle_clear_terms_demo.xml",
+        "demo/gentle_languages_demo.xml",
         "demo/gentle_collections_demo.xml",
+        "demo/gentle_promises_demo.xml",
         "demo/gentle_thanks_demo.xml",
+        "demo/ir_cron_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -7,6 +7,7 @@ from . import (
     test_cash_forecast,
     test_contact_window,
     test_delivery_e2e,
+    test_demo_tours,
     test_early_discount,
     test_engine_sources,
     test_followup_blocker,
