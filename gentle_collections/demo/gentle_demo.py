@@ -280,26 +280,18 @@ class GentleDemo(models.AbstractModel):
         """Demo data, scheduled after the install: store the PDF of every
         invoice the demo's follow-up reminded by email, as the follow-up does
         before attaching them (``gentle.followup.channel``), now that the
-        server answers wkhtmltopdf. While rendering fails the scheduled action
-        fails and is tried again an hour later; once every such invoice has its
-        PDF, it finds nothing left to do. (A job cannot switch itself off: its
-        row is locked while it runs.)"""
+        server answers wkhtmltopdf. The follow-up renders them several at a
+        time, else one by one, and leaves those it cannot render for an hour
+        later; once every such invoice has its PDF, the job finds nothing left
+        to do. (A job cannot switch itself off: its row is locked while it
+        runs.)"""
         actions = self.env["gentle.followup.action"].search(
             [("channel", "=", "email"), ("company_id", "=", self.env.company.id)]
         )
         moves = actions.move_ids.filtered(
             lambda move: move.state == "posted" and not move.invoice_pdf_report_id
         )
-        channel = self.env["gentle.followup.channel"]
-        try:
-            with self.env.cr.savepoint():
-                channel._gentle_store_invoice_pdfs(moves)
-        except Exception:  # noqa: BLE001 - tried again one invoice at a time
-            # A wkhtmltopdf built without Odoo's patched Qt renders one
-            # document per run: several at once give an empty file.
-            self.env.invalidate_all()
-            for move in moves:
-                channel._gentle_store_invoice_pdfs(move)
+        self.env["gentle.followup.channel"]._gentle_store_invoice_pdfs(moves)
         return moves.ids
 
     @api.model

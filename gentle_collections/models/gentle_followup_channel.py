@@ -7,12 +7,16 @@ queued action out on its channel: an email posted on the customer's chatter
 call or an activity for the collector.
 """
 
+import logging
+
 from markupsafe import Markup, escape
 
 from odoo import api, models
 from odoo.tools import split_every
 
 from ..tools import contact_window, pdf_compress
+
+_logger = logging.getLogger(__name__)
 
 # Invoices rendered per report run when their PDFs are stored (as Odoo's Send).
 PDF_BATCH = 80
@@ -136,15 +140,41 @@ class GentleFollowupChannel(models.AbstractModel):
         # The follow-up's own note on the invoice says it was sent: no tracking
         # message for the "sent" flag Odoo sets with the PDF.
         missing = missing.with_context(tracking_disable=True)
-        sender = self.env["account.move.send"].sudo()
         for company, company_moves in missing.grouped("company_id").items():
             for batch in split_every(PDF_BATCH, company_moves.with_company(company)):
-                data = {
-                    move: {"pdf_report": sender._get_default_pdf_report_id(move)}
-                    for move in batch
-                }
+                if self._gentle_render_invoice_pdfs(batch) or len(batch) == 1:
+                    continue
+                # Several at once failed: wkhtmltopdf without Odoo's patched
+                # Qt renders one document per run (several give an empty file).
+                for move in batch:
+                    self._gentle_render_invoice_pdfs(move)
+
+    @api.model
+    def _gentle_render_invoice_pdfs(self, moves):
+        """Render and store the PDFs of ``moves`` (invoices, a recordset or a
+        tuple of them) in one report run; whether it
+        worked. A failure changes nothing: an invoice without its PDF is then
+        linked in the email instead of attached (``_gentle_attachments``), and
+        the next run tries again."""
+        sender = self.env["account.move.send"].sudo()
+        data = {
+            move: {"pdf_report": sender._get_default_pdf_report_id(move)}
+            for move in moves
+        }
+        try:
+            with self.env.cr.savepoint():
                 sender._prepare_invoice_pdf_report(data)
                 sender._link_invoice_documents(data)
+        except Exception as error:  # noqa: BLE001 - a report engine failure
+            _logger.warning(
+                "Collections: the PDF of %s could not be rendered (%s); "
+                "the email links the invoice instead.",
+                ", ".join(move.name for move in moves),
+                error,
+            )
+            self.env.invalidate_all()
+            return False
+        return True
 
     @api.model
     def _gentle_left_out_note(self, action, moves):

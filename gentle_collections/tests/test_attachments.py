@@ -1,6 +1,7 @@
 import base64
 import io
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
@@ -146,6 +147,61 @@ class TestGentleAttachments(GentleFollowupCommon):
             f'href="{self.first.get_portal_url()}">',
             message.body.split("Not attached")[1],
         )
+
+    def test_pdfs_rendered_one_by_one_when_several_at_once_fail(self):
+        """wkhtmltopdf without Odoo's patched Qt renders one document per run:
+        several invoices at once give an empty file. Each is then rendered on
+        its own, and the reminder carries them all."""
+        for move in self.first | self.second:
+            move.invoice_pdf_report_id.unlink()
+        self.env.invalidate_all()
+        sender = self.env.registry["account.move.send"]
+        original = sender._prepare_invoice_pdf_report
+        runs = []
+
+        def one_document_per_run(self, invoices_data):
+            runs.append(len(invoices_data))
+            if len(invoices_data) > 1:
+                raise ValueError("Cannot read an empty file")
+            return original(self, invoices_data)
+
+        with (
+            patch.object(sender, "_prepare_invoice_pdf_report", one_document_per_run),
+            self.assertLogs(
+                "odoo.addons.gentle_collections.models.gentle_followup_channel",
+                "WARNING",
+            ) as logs,
+        ):
+            attachments = self.attached()
+        self.assertEqual(runs, [3, 1, 1, 1])
+        self.assertIn("could not be rendered", logs.output[0])
+        moves = self.first | self.second | self.no_pdf
+        self.assertTrue(all(moves.mapped("invoice_pdf_report_id")))
+        self.assertEqual(attachments, moves.invoice_pdf_report_id)
+
+    def test_pdf_that_cannot_be_rendered_is_linked_and_nothing_lost(self):
+        sender = self.env.registry["account.move.send"]
+
+        def broken(self, invoices_data):
+            raise ValueError("Exit with code 1 due to network error")
+
+        with (
+            patch.object(sender, "_prepare_invoice_pdf_report", broken),
+            self.assertLogs(
+                "odoo.addons.gentle_collections.models.gentle_followup_channel",
+                "WARNING",
+            ),
+        ):
+            attachments = self.attached()
+        # The reminder went, with the PDFs it had; the one that could not be
+        # rendered is linked instead, and is rendered by a later run.
+        self.assertEqual(attachments, (self.first | self.second).invoice_pdf_report_id)
+        self.assertFalse(self.no_pdf.invoice_pdf_report_id)
+        message = self.customer.message_ids.filtered(
+            lambda m: m.gentle_mail_kind == "follow_up"
+        )
+        self.assertIn("Not attached", message.body)
+        self.assertIn(f'href="{self.no_pdf.get_portal_url()}"', message.body)
 
     def test_no_attachment_at_zero(self):
         self.company.gentle_attachment_limit_mb = 0.0
