@@ -93,7 +93,7 @@ class GentleAgeingReport(models.Model):
         help="Amount more than 90 days past its due date.",
     )
     salesperson_id = fields.Many2one(
-        "res.users", string="Salesperson", readonly=True, help="The customer's."
+        "res.users", readonly=True, help="The customer's salesperson."
     )
     expected_date = fields.Date(
         string="Expected Payment",

@@ -188,24 +188,23 @@ class GentlePaymentBehaviour(models.AbstractModel):
     def _gentle_expected_note(self, basis, delay, count):
         """The expected date explained in one line, e.g. "Usually pays 12 days
         late (median of 9 paid invoices)"."""
-        _ = self.env._
         if basis not in ("customer", "company"):
-            return _("No payment history: due date assumed")
+            return self.env._("No payment history: due date assumed")
         if delay == 0:
-            habit = _("on time")
+            habit = self.env._("on time")
         elif abs(delay) == 1:
-            habit = _("1 day late") if delay > 0 else _("1 day early")
+            habit = self.env._("1 day late") if delay > 0 else self.env._("1 day early")
         elif delay > 0:
-            habit = _("%(days)s days late", days=delay)
+            habit = self.env._("%(days)s days late", days=delay)
         else:
-            habit = _("%(days)s days early", days=-delay)
+            habit = self.env._("%(days)s days early", days=-delay)
         if basis == "customer":
-            return _(
+            return self.env._(
                 "Usually pays %(habit)s (median of %(count)s paid invoices)",
                 habit=habit,
                 count=count,
             )
-        return _(
+        return self.env._(
             "Too little payment history of its own: customers usually pay "
             "%(habit)s (median of %(count)s paid invoices)",
             habit=habit,
